@@ -1,0 +1,128 @@
+#include "cli/ports_command.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "cli/ports_output.h"
+#include "collect/collector.h"
+#include "inventory/risk_kb.h"
+#include "inventory/services_db.h"
+
+namespace portatlas::cli {
+namespace {
+
+constexpr const char* kSystemRiskKb = "/etc/portatlas/risk_kb.toml";
+
+struct PortsArgs {
+  bool json = false;
+  std::string backend = "auto";
+  std::string proc_root = "/proc";
+  std::vector<std::string> netns_dirs = {"/run/netns"};
+  std::string risk_kb;  // operator override; default: kSystemRiskKb when it exists
+  std::string services = "/etc/services";
+  int threads = 2;
+};
+
+Result<inventory::RiskKb> LoadRiskKb(const std::string& override_path) {
+  auto kb = inventory::RiskKb::BuiltIn();
+  if (!kb) return kb.error();
+  std::string path = override_path;
+  if (path.empty() && std::filesystem::exists(kSystemRiskKb)) path = kSystemRiskKb;
+  if (path.empty()) return kb;
+  std::ifstream in(path);
+  if (!in) return NotFound(fmt::format("cannot read risk knowledge base {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  PA_RETURN_IF_ERROR(kb->Overlay(text.str(), path));
+  return kb;
+}
+
+int RunPorts(const PortsArgs& args) {
+  auto kb = LoadRiskKb(args.risk_kb);
+  if (!kb) {
+    fmt::print(stderr, "portatlas ports: {}\n", kb.error().ToString());
+    return 2;
+  }
+  inventory::ServicesDb services;
+  if (auto db = inventory::ServicesDb::Load(args.services)) {
+    services = std::move(*db);
+  } else {
+    fmt::print(stderr, "warning: {}; service names are left empty\n", db.error().message());
+  }
+  auto proc = collect::ProcFs::Open(args.proc_root);
+  if (!proc) {
+    fmt::print(stderr, "portatlas ports: {}\n", proc.error().ToString());
+    return 1;
+  }
+  collect::CollectorOptions opts;
+  opts.backend = args.backend == "netlink" ? collect::Backend::kNetlink
+                 : args.backend == "proc"  ? collect::Backend::kProc
+                                           : collect::Backend::kAuto;
+  opts.netns_dirs = args.netns_dirs;
+  opts.owner_threads = args.threads;
+  if (::geteuid() != 0) {
+    fmt::print(stderr,
+               "warning: not root: other namespaces and other users' processes may be "
+               "invisible\n");
+  }
+  collect::Collector collector(*proc, opts);
+  auto snap = collector.Collect();
+  if (!snap) {
+    fmt::print(stderr, "portatlas ports: {}\n", snap.error().ToString());
+    return 1;
+  }
+  for (const std::string& w : snap->warnings) fmt::print(stderr, "warning: {}\n", w);
+
+  std::vector<PortRow> rows;
+  rows.reserve(snap->sockets.size());
+  for (const collect::ListeningSocket& s : snap->sockets) {
+    const Proto proto = SockTypeProto(s.type);
+    const std::string_view service = services.Name(proto, s.port);
+    rows.push_back({&s, service, kb->StatusOf(proto, s.port, service)});
+  }
+  const std::string out =
+      args.json ? RenderJson(rows) : RenderTable(rows, snap->own_netns);
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+void AddPortsCommand(CLI::App& app) {
+  auto args = std::make_shared<PortsArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "ports", "List every listening TCP and bound UDP socket in every network namespace");
+  cmd->add_flag("--json", args->json, "Print one JSON array instead of a table");
+  cmd->add_option("--backend", args->backend,
+                  "Socket enumeration: netlink sock_diag, /proc/net, or auto (netlink, "
+                  "falling back to /proc)")
+      ->check(CLI::IsMember({"auto", "netlink", "proc"}))
+      ->capture_default_str();
+  cmd->add_option("--risk-kb", args->risk_kb,
+                  "Risk knowledge base overriding the built-in one (default: "
+                  "/etc/portatlas/risk_kb.toml when present)");
+  cmd->add_option("--services", args->services, "Services database for port names")
+      ->capture_default_str();
+  cmd->add_option("--netns-dir", args->netns_dirs,
+                  "Directory of bind-mounted namespace files (repeatable)")
+      ->capture_default_str();
+  cmd->add_option("--threads", args->threads, "Threads for the /proc/PID/fd walk")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--proc-root", args->proc_root, "procfs root (for tests)")
+      ->group("")  // hidden
+      ->capture_default_str();
+  cmd->callback([args]() {
+    const int rc = RunPorts(*args);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace portatlas::cli

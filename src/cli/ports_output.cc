@@ -1,0 +1,109 @@
+#include "cli/ports_output.h"
+
+#include <algorithm>
+#include <array>
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace portatlas::cli {
+namespace {
+
+void Str(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view key,
+         std::string_view value) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+std::string Endpoint(const collect::ListeningSocket& s) {
+  if (s.laddr.family == Family::kIpv6) return fmt::format("[{}]:{}", s.laddr.ToString(), s.port);
+  return fmt::format("{}:{}", s.laddr.ToString(), s.port);
+}
+
+}  // namespace
+
+std::string RenderJson(const std::vector<PortRow>& rows) {
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  w.StartArray();
+  for (const PortRow& r : rows) {
+    const collect::ListeningSocket& s = *r.socket;
+    w.StartObject();
+    Str(w, "laddr", s.laddr.ToString());
+    w.Key("port");
+    w.Int(s.port);
+    Str(w, "type", SockTypeName(s.type));
+    w.Key("pid");
+    w.Int(s.pid);
+    Str(w, "path", s.path);
+    w.Key("exe_deleted");
+    w.Bool(s.exe_deleted);
+    Str(w, "comm", s.comm);
+    w.Key("sharers");
+    w.Int(s.sharers);
+    Str(w, "container_id", s.container_id);
+    Str(w, "container_runtime", s.container_runtime);
+    w.Key("netns");
+    w.Uint64(s.netns);
+    Str(w, "netns_name", s.netns_name);
+    Str(w, "service", r.service);
+    Str(w, "status", inventory::RiskStatusName(r.status));
+    w.Key("uid");
+    w.Uint(s.uid);
+    w.Key("inode");
+    w.Uint64(s.inode);
+    w.EndObject();
+  }
+  w.EndArray();
+  std::string out(buf.GetString(), buf.GetSize());
+  out.push_back('\n');
+  return out;
+}
+
+std::string RenderTable(const std::vector<PortRow>& rows, uint64_t own_netns) {
+  static constexpr std::array<const char*, 8> kHeader = {
+      "Type", "Local Address:Port", "PID/Process", "Path", "Container", "Netns", "Service",
+      "Status"};
+  std::vector<std::array<std::string, 8>> cells;
+  cells.reserve(rows.size());
+  for (const PortRow& r : rows) {
+    const collect::ListeningSocket& s = *r.socket;
+    std::string owner = s.pid == 0 ? "-" : fmt::format("{}/{}", s.pid, s.comm);
+    if (s.sharers > 1) owner += fmt::format(" (+{})", s.sharers - 1);
+    std::string path = s.path.empty() ? "-" : s.path;
+    if (s.exe_deleted) path += " (deleted)";
+    std::string container = "-";
+    if (!s.container_id.empty()) {
+      container = s.container_id.substr(0, 12);
+      if (!s.container_runtime.empty()) container += "/" + s.container_runtime;
+    }
+    std::string netns = s.netns_name.empty() ? fmt::format("{}", s.netns) : s.netns_name;
+    if (s.netns == own_netns) netns += "*";
+    cells.push_back({std::string(SockTypeName(s.type)), Endpoint(s), std::move(owner),
+                     std::move(path), std::move(container), std::move(netns),
+                     r.service.empty() ? "-" : std::string(r.service),
+                     std::string(inventory::RiskStatusName(r.status))});
+  }
+  std::array<size_t, 8> width{};
+  for (size_t c = 0; c < kHeader.size(); ++c) width[c] = std::string_view(kHeader[c]).size();
+  for (const auto& row : cells) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].size());
+  }
+  std::string out;
+  auto line = [&](const auto& row) {
+    for (size_t c = 0; c < row.size(); ++c) {
+      if (c + 1 == row.size()) {
+        out += fmt::format("{}\n", row[c]);
+      } else {
+        out += fmt::format("{:<{}}  ", row[c], width[c]);
+      }
+    }
+  };
+  line(kHeader);
+  for (const auto& row : cells) line(row);
+  out += fmt::format("{} sockets; * = the collector's own network namespace\n", rows.size());
+  return out;
+}
+
+}  // namespace portatlas::cli

@@ -1,0 +1,178 @@
+#include "collect/collector.h"
+
+#include <algorithm>
+#include <tuple>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <fmt/format.h>
+
+#include "collect/netns.h"
+#include "collect/owners.h"
+#include "collect/proc_net.h"
+#include "collect/process_info.h"
+#include "collect/sock_diag.h"
+
+namespace portatlas::collect {
+namespace {
+
+struct ProcNetFile {
+  const char* name;
+  Proto proto;
+  Family family;
+};
+constexpr ProcNetFile kProcNetFiles[] = {
+    {"tcp", Proto::kTcp, Family::kIpv4},
+    {"tcp6", Proto::kTcp, Family::kIpv6},
+    {"udp", Proto::kUdp, Family::kIpv4},
+    {"udp6", Proto::kUdp, Family::kIpv6},
+};
+
+// Parses the four /proc/net tables under `dir` ("<pid>/net" or "thread-self/net").
+Status ReadProcNetDir(const ProcFs& proc, const std::string& dir, std::vector<SocketEntry>* out,
+                      std::vector<std::string>* warnings) {
+  for (const ProcNetFile& f : kProcNetFiles) {
+    auto content = proc.ReadFile(fmt::format("{}/{}", dir, f.name));
+    if (!content) {
+      // A kernel without IPv6 has no tcp6/udp6; that is not an error.
+      if (content.error().kind() == ErrorKind::kNotFound && f.family == Family::kIpv6) continue;
+      return content.error();
+    }
+    ProcNetTable table = ParseProcNet(*content, f.proto, f.family, /*listening_only=*/true);
+    if (table.bad_lines > 0) {
+      warnings->push_back(fmt::format("{}/{}/{}: skipped {} unparsable lines; first: {}",
+                                      proc.root(), dir, f.name, table.bad_lines,
+                                      table.first_error));
+    }
+    out->insert(out->end(), table.entries.begin(), table.entries.end());
+  }
+  return Status::Ok();
+}
+
+Status ReadViaProc(const ProcFs& proc, const NetnsInfo& ns, std::vector<SocketEntry>* out,
+                   std::vector<std::string>* warnings) {
+  Status last = NotFound("no process inside");
+  for (int pid : ns.pids) {
+    std::vector<SocketEntry> got;
+    last = ReadProcNetDir(proc, fmt::format("{}/net", pid), &got, warnings);
+    if (last.ok()) {
+      out->insert(out->end(), got.begin(), got.end());
+      return last;
+    }
+  }
+  if (ns.mount_path.empty()) return last;
+  // A namespace with no process: enter it and read this thread's own view.
+  auto entered = NetnsEnter::Enter(ns, proc.root());
+  if (!entered) return entered.error();
+  return ReadProcNetDir(proc, "thread-self/net", out, warnings);
+}
+
+Status ReadViaNetlink(const ProcFs& proc, const NetnsInfo& ns, uint64_t own_netns,
+                      std::vector<SocketEntry>* out) {
+  Result<SockDiag> diag = InternalError("unset");
+  if (ns.inode == own_netns) {
+    diag = SockDiag::Open();
+  } else {
+    auto entered = NetnsEnter::Enter(ns, proc.root());
+    if (!entered) return entered.error();
+    diag = SockDiag::Open();  // bound to the entered namespace for its whole life
+  }
+  if (!diag) return diag.error();
+  return diag->DumpListening(out);
+}
+
+std::string_view BackendName(Backend b) {
+  switch (b) {
+    case Backend::kAuto: return "auto";
+    case Backend::kNetlink: return "netlink";
+    case Backend::kProc: return "proc";
+  }
+  return "?";
+}
+
+}  // namespace
+
+Collector::Collector(const ProcFs& proc, CollectorOptions options)
+    : proc_(proc), options_(std::move(options)) {}
+
+Result<Snapshot> Collector::Collect() {
+  auto pids = proc_.ListPids();
+  if (!pids) return pids.error();
+  Snapshot snap;
+  if (auto self = proc_.ReadLink("thread-self/ns/net")) {
+    snap.own_netns = ParseNsLink(*self).value_or(0);
+  }
+  const std::vector<NetnsInfo> namespaces = DiscoverNetns(proc_, *pids, options_.netns_dirs);
+
+  struct Found {
+    SocketEntry entry;
+    const NetnsInfo* ns;
+  };
+  std::vector<Found> found;
+  bool netlink_works = options_.backend != Backend::kProc;
+  for (const NetnsInfo& ns : namespaces) {
+    std::vector<SocketEntry> entries;
+    Status st = Unavailable("netlink not tried");
+    if (netlink_works) {
+      st = ReadViaNetlink(proc_, ns, snap.own_netns, &entries);
+      if (!st.ok() && st.kind() == ErrorKind::kUnavailable && options_.backend == Backend::kAuto) {
+        snap.warnings.push_back(
+            fmt::format("netlink sock_diag unavailable ({}); reading /proc/net", st.message()));
+        netlink_works = false;
+      }
+    }
+    if (!st.ok() && options_.backend != Backend::kNetlink) {
+      entries.clear();
+      st = ReadViaProc(proc_, ns, &entries, &snap.warnings);
+    }
+    if (!st.ok()) {
+      snap.warnings.push_back(fmt::format("netns {}{}: not listed ({} backend): {}", ns.inode,
+                                          ns.name.empty() ? "" : " (" + ns.name + ")",
+                                          BackendName(options_.backend), st.message()));
+      continue;
+    }
+    for (const SocketEntry& e : entries) found.push_back({e, &ns});
+  }
+
+  std::unordered_set<uint64_t> wanted;
+  wanted.reserve(found.size());
+  for (const Found& f : found) {
+    if (f.entry.inode != 0) wanted.insert(f.entry.inode);
+  }
+  const auto owners = MapSocketOwners(proc_, *pids, wanted, options_.owner_threads);
+
+  std::unordered_map<int, ProcessInfo> info_cache;
+  snap.sockets.reserve(found.size());
+  for (const Found& f : found) {
+    ListeningSocket s;
+    s.type = MakeSockType(f.entry.proto, f.entry.addr.family);
+    s.laddr = f.entry.addr;
+    s.port = f.entry.port;
+    s.uid = f.entry.uid;
+    s.inode = f.entry.inode;
+    s.netns = f.ns->inode;
+    s.netns_name = f.ns->name;
+    if (auto it = owners.find(f.entry.inode); it != owners.end()) {
+      s.pid = it->second.pid;
+      s.sharers = it->second.sharers;
+      auto [info, fresh] = info_cache.try_emplace(s.pid);
+      if (fresh) info->second = ReadProcessInfo(proc_, s.pid);
+      s.comm = info->second.comm;
+      s.path = info->second.exe;
+      s.exe_deleted = info->second.exe_deleted;
+      if (info->second.container) {
+        s.container_id = info->second.container->id;
+        s.container_runtime = info->second.container->runtime;
+      }
+    }
+    snap.sockets.push_back(std::move(s));
+  }
+  std::sort(snap.sockets.begin(), snap.sockets.end(),
+            [](const ListeningSocket& a, const ListeningSocket& b) {
+              return std::tie(a.netns, a.type, a.port, a.laddr.family, a.laddr.bytes, a.inode) <
+                     std::tie(b.netns, b.type, b.port, b.laddr.family, b.laddr.bytes, b.inode);
+            });
+  return snap;
+}
+
+}  // namespace portatlas::collect

@@ -1,0 +1,55 @@
+#include "core/text.h"
+
+#include <charconv>
+
+namespace portatlas {
+
+std::string_view Trim(std::string_view s) {
+  constexpr std::string_view kSpace = " \t\r\n";
+  const size_t b = s.find_first_not_of(kSpace);
+  if (b == std::string_view::npos) return {};
+  const size_t e = s.find_last_not_of(kSpace);
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string_view> SplitFields(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;
+    const size_t b = i;
+    while (i < s.size() && s[i] != ' ' && s[i] != '\t') ++i;
+    if (i > b) out.push_back(s.substr(b, i - b));
+  }
+  return out;
+}
+
+namespace {
+std::optional<uint64_t> ParseBase(std::string_view s, int base, uint64_t max_value) {
+  if (s.empty()) return std::nullopt;
+  uint64_t v = 0;
+  const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), v, base);
+  if (ec != std::errc() || ptr != s.data() + s.size() || v > max_value) return std::nullopt;
+  return v;
+}
+}  // namespace
+
+std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max_value) {
+  // from_chars accepts no sign for unsigned types, so "+1"/"-1" fail as they should.
+  return ParseBase(s, 10, max_value);
+}
+
+std::optional<uint64_t> ParseHex(std::string_view s, uint64_t max_value) {
+  return ParseBase(s, 16, max_value);
+}
+
+bool IsHexOfLength(std::string_view s, size_t n) {
+  if (s.size() != n) return false;
+  for (char c : s) {
+    const bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+    if (!hex) return false;
+  }
+  return true;
+}
+
+}  // namespace portatlas

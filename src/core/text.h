@@ -1,0 +1,45 @@
+// Small text helpers shared by the parsers: splitting, trimming and strict number parsing.
+// All functions are pure and thread-safe; string_views returned point into the input.
+#ifndef PORTATLAS_CORE_TEXT_H_
+#define PORTATLAS_CORE_TEXT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+namespace portatlas {
+
+// Strips ASCII spaces, tabs, CR and LF at both ends.
+std::string_view Trim(std::string_view s);
+
+// Splits on any run of spaces/tabs; no empty fields.
+std::vector<std::string_view> SplitFields(std::string_view s);
+
+// Calls fn(line) for each line of `text` without its '\n'; a last line without '\n' counts.
+template <typename Fn>
+void ForEachLine(std::string_view text, Fn&& fn) {
+  while (!text.empty()) {
+    const size_t nl = text.find('\n');
+    if (nl == std::string_view::npos) {
+      fn(text);
+      return;
+    }
+    fn(text.substr(0, nl));
+    text.remove_prefix(nl + 1);
+  }
+}
+
+// Parses the whole of `s` as an unsigned decimal (no sign, no spaces) that fits in max_value.
+std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max_value = UINT64_MAX);
+
+// Parses the whole of `s` as unsigned hexadecimal digits (either case, no "0x") that fits in
+// max_value.
+std::optional<uint64_t> ParseHex(std::string_view s, uint64_t max_value = UINT64_MAX);
+
+// True when `s` is exactly `n` lower- or upper-case hexadecimal digits.
+bool IsHexOfLength(std::string_view s, size_t n);
+
+}  // namespace portatlas
+
+#endif  // PORTATLAS_CORE_TEXT_H_
