@@ -1,5 +1,6 @@
 #include "cli/ports_command.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -7,8 +8,6 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "cli/ports_output.h"
 #include "collect/collector.h"
@@ -87,8 +86,7 @@ int RunPorts(const PortsArgs& args) {
     const std::string_view service = services.Name(proto, s.port);
     rows.push_back({&s, service, kb->StatusOf(proto, s.port, service)});
   }
-  const std::string out =
-      args.json ? RenderJson(rows) : RenderTable(rows, snap->own_netns);
+  const std::string out = args.json ? RenderJson(rows) : RenderTable(rows, snap->own_netns);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return std::fflush(stdout) == 0 ? 0 : 1;
 }

@@ -1,11 +1,11 @@
 #include "cli/ports_output.h"
 
-#include <algorithm>
-#include <array>
-
 #include <fmt/format.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <array>
 
 namespace portatlas::cli {
 namespace {
@@ -63,7 +63,7 @@ std::string RenderJson(const std::vector<PortRow>& rows) {
 
 std::string RenderTable(const std::vector<PortRow>& rows, uint64_t own_netns) {
   static constexpr std::array<const char*, 8> kHeader = {
-      "Type", "Local Address:Port", "PID/Process", "Path", "Container", "Netns", "Service",
+      "Type",  "Local Address:Port", "PID/Process", "Path", "Container", "Netns", "Service",
       "Status"};
   std::vector<std::array<std::string, 8>> cells;
   cells.reserve(rows.size());

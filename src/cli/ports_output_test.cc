@@ -1,8 +1,7 @@
 #include "cli/ports_output.h"
 
-#include <rapidjson/document.h>
-
 #include <gtest/gtest.h>
+#include <rapidjson/document.h>
 
 namespace portatlas::cli {
 namespace {

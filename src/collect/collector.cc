@@ -1,11 +1,11 @@
 #include "collect/collector.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <tuple>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "collect/netns.h"
 #include "collect/owners.h"
@@ -83,9 +83,12 @@ Status ReadViaNetlink(const ProcFs& proc, const NetnsInfo& ns, uint64_t own_netn
 
 std::string_view BackendName(Backend b) {
   switch (b) {
-    case Backend::kAuto: return "auto";
-    case Backend::kNetlink: return "netlink";
-    case Backend::kProc: return "proc";
+    case Backend::kAuto:
+      return "auto";
+    case Backend::kNetlink:
+      return "netlink";
+    case Backend::kProc:
+      return "proc";
   }
   return "?";
 }

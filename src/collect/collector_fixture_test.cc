@@ -1,12 +1,11 @@
 // The whole collector over a fixture procfs with the /proc/net backend: namespaces, owners,
 // containers and odd inputs together.
-#include "collect/collector.h"
-
-#include <algorithm>
-
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
+#include "collect/collector.h"
 #include "collect/fixture_dir.h"
 
 namespace portatlas::collect {

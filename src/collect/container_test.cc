@@ -1,8 +1,8 @@
 #include "collect/container.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace portatlas::collect {
 namespace {
@@ -34,16 +34,16 @@ INSTANTIATE_TEST_SUITE_P(
     Table, ContainerTableTest,
     testing::Values(
         Case{"v2_docker_systemd", "0::/system.slice/docker-" + kId + ".scope\n", kId, "docker"},
-        Case{"v2_docker_nested_subgroup",
-             "0::/system.slice/docker-" + kId + ".scope/init.scope\n", kId, "docker"},
+        Case{"v2_docker_nested_subgroup", "0::/system.slice/docker-" + kId + ".scope/init.scope\n",
+             kId, "docker"},
         Case{"v2_docker_cgroupfs", "0::/docker/" + kId + "\n", kId, "docker"},
-        Case{"v2_podman", "0::/machine.slice/libpod-" + kId + ".scope/container\n", kId,
-             "podman"},
+        Case{"v2_podman", "0::/machine.slice/libpod-" + kId + ".scope/container\n", kId, "podman"},
         Case{"v2_podman_conmon_is_not_a_container",
              "0::/machine.slice/libpod-conmon-" + kId + ".scope\n", "", ""},
         Case{"v2_k8s_containerd",
              "0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod1234_5678.slice/"
-             "cri-containerd-" + kId + ".scope\n",
+             "cri-containerd-" +
+                 kId + ".scope\n",
              kId, "containerd"},
         Case{"v2_k8s_crio",
              "0::/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-podab.slice/crio-" +
@@ -51,12 +51,14 @@ INSTANTIATE_TEST_SUITE_P(
              kId, "cri-o"},
         Case{"v2_crio_conmon", "0::/kubepods.slice/crio-conmon-" + kId + ".scope\n", "", ""},
         Case{"v1_kubepods_cgroupfs",
-             "12:pids:/kubepods/burstable/pod8f2c/" + kId + "\n11:memory:/kubepods/burstable/"
-             "pod8f2c/" + kId + "\n0::/\n",
+             "12:pids:/kubepods/burstable/pod8f2c/" + kId +
+                 "\n11:memory:/kubepods/burstable/"
+                 "pod8f2c/" +
+                 kId + "\n0::/\n",
              kId, "kubepods"},
         Case{"v1_docker",
-             "12:blkio:/docker/" + kId2 + "\n4:memory:/docker/" + kId2 + "\n1:name=systemd:/docker/" +
-                 kId2 + "\n",
+             "12:blkio:/docker/" + kId2 + "\n4:memory:/docker/" + kId2 +
+                 "\n1:name=systemd:/docker/" + kId2 + "\n",
              kId2, "docker"},
         Case{"v2_line_preferred_over_v1",
              "4:memory:/docker/" + kId2 + "\n0::/system.slice/docker-" + kId + ".scope\n", kId,

@@ -9,7 +9,7 @@ namespace portatlas::collect {
 
 class FixtureDir {
  public:
-  FixtureDir();  // creates a fresh directory under $TMPDIR (or /tmp)
+  FixtureDir();   // creates a fresh directory under $TMPDIR (or /tmp)
   ~FixtureDir();  // removes it with everything inside
   FixtureDir(const FixtureDir&) = delete;
   FixtureDir& operator=(const FixtureDir&) = delete;

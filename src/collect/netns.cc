@@ -2,6 +2,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -10,8 +11,6 @@
 #include <cerrno>
 #include <map>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/text.h"
 
@@ -64,8 +63,8 @@ std::vector<NetnsInfo> DiscoverNetns(const ProcFs& proc, const std::vector<int>&
 }
 
 Result<NetnsEnter> NetnsEnter::Enter(const NetnsInfo& ns, const std::string& proc_root) {
-  const int original = ::open(fmt::format("{}/thread-self/ns/net", proc_root).c_str(),
-                              O_RDONLY | O_CLOEXEC);
+  const int original =
+      ::open(fmt::format("{}/thread-self/ns/net", proc_root).c_str(), O_RDONLY | O_CLOEXEC);
   if (original < 0) return ErrnoStatus(errno, "open own network namespace");
   std::vector<std::string> candidates;
   for (int pid : ns.pids) candidates.push_back(fmt::format("{}/{}/ns/net", proc_root, pid));

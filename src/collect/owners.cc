@@ -1,9 +1,9 @@
 #include "collect/owners.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "core/text.h"
 

@@ -9,8 +9,8 @@ namespace {
 
 TEST(OwnersTest, ParsesSocketLinks) {
   EXPECT_EQ(ParseSocketLink("socket:[12345]"), 12345u);
-  for (const char* bad : {"", "socket:[]", "socket:[12a]", "pipe:[12]", "/dev/null",
-                          "socket:[1", "anon_inode:[eventpoll]", "socket:[-5]"}) {
+  for (const char* bad : {"", "socket:[]", "socket:[12a]", "pipe:[12]", "/dev/null", "socket:[1",
+                          "anon_inode:[eventpoll]", "socket:[-5]"}) {
     EXPECT_FALSE(ParseSocketLink(bad).has_value()) << bad;
   }
 }

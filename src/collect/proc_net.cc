@@ -1,8 +1,8 @@
 #include "collect/proc_net.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 #include "core/text.h"
 

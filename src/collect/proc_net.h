@@ -1,8 +1,9 @@
 // Parser for /proc/net/{tcp,tcp6,udp,udp6}: the fallback when netlink sock_diag is missing.
 //
 // Line format (net/ipv4/tcp_ipv4.c, net/ipv6/tcp_ipv6.c, net/ipv4/udp.c):
-//   "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode ..."
-//   "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 12345 ..."
+//   "  sl  local_address rem_address   st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
+//   ..." "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0 12345
+//   ..."
 // Addresses are the raw in-memory bytes printed as 32-bit words in host byte order, 8 hex
 // digits per word (1 word for IPv4, 4 for IPv6); ports are 4 hex digits in host order.
 // Pure functions, thread-safe.
@@ -24,7 +25,7 @@ Result<SocketEntry> ParseProcNetLine(std::string_view line, Proto proto, Family 
 
 struct ProcNetTable {
   std::vector<SocketEntry> entries;
-  int bad_lines = 0;       // lines that failed to parse and were skipped
+  int bad_lines = 0;        // lines that failed to parse and were skipped
   std::string first_error;  // message of the first bad line, with its line number
 };
 

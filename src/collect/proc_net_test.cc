@@ -1,8 +1,8 @@
 #include "collect/proc_net.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace portatlas::collect {
 namespace {
@@ -74,8 +74,7 @@ TEST_P(ProcNetBadLineTest, IsRejected) {
 INSTANTIATE_TEST_SUITE_P(
     Table, ProcNetBadLineTest,
     testing::Values(
-        BadLine{"empty", "", Family::kIpv4},
-        BadLine{"spaces", "     ", Family::kIpv4},
+        BadLine{"empty", "", Family::kIpv4}, BadLine{"spaces", "     ", Family::kIpv4},
         BadLine{"truncated_after_state", "   0: 0100007F:1F90 00000000:0000 0A", Family::kIpv4},
         BadLine{"truncated_before_inode",
                 "   0: 0100007F:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000 0 0",

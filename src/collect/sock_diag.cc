@@ -1,5 +1,6 @@
 #include "collect/sock_diag.h"
 
+#include <fmt/format.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -10,8 +11,6 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
-
-#include <fmt/format.h>
 
 namespace portatlas::collect {
 namespace {
@@ -43,8 +42,8 @@ Status ParseSockDiagReply(std::span<const uint8_t> datagram, Proto proto,
   while (datagram.size() - off >= sizeof(nlmsghdr)) {
     const auto hdr = LoadAt<nlmsghdr>(datagram, off);
     if (hdr.nlmsg_len < sizeof(nlmsghdr) || hdr.nlmsg_len > datagram.size() - off) {
-      return ParseError(fmt::format("netlink message length {} at offset {} of {}",
-                                    hdr.nlmsg_len, off, datagram.size()));
+      return ParseError(fmt::format("netlink message length {} at offset {} of {}", hdr.nlmsg_len,
+                                    off, datagram.size()));
     }
     const size_t payload = hdr.nlmsg_len - sizeof(nlmsghdr);
     const size_t body = off + sizeof(nlmsghdr);
@@ -119,8 +118,8 @@ Status SockDiag::Dump(Family family, Proto proto, uint32_t state_mask,
 
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
-  if (::sendto(fd_, &msg, sizeof(msg), 0, reinterpret_cast<sockaddr*>(&kernel),
-               sizeof(kernel)) < 0) {
+  if (::sendto(fd_, &msg, sizeof(msg), 0, reinterpret_cast<sockaddr*>(&kernel), sizeof(kernel)) <
+      0) {
     return ErrnoStatus(errno, "sendto(sock_diag)");
   }
   // Dump datagrams are at most 32 KiB; MSG_TRUNC reports a larger one instead of cutting it.

@@ -1,6 +1,7 @@
 #include "collect/sock_diag.h"
 
 #include <arpa/inet.h>
+#include <gtest/gtest.h>
 #include <linux/inet_diag.h>
 #include <linux/netlink.h>
 #include <linux/sock_diag.h>
@@ -12,8 +13,6 @@
 #include <cerrno>
 #include <cstring>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace portatlas::collect {
 namespace {
@@ -126,8 +125,9 @@ void SetLen(std::vector<uint8_t>* b, uint32_t len) { std::memcpy(b->data(), &len
 INSTANTIATE_TEST_SUITE_P(
     Table, SockDiagCorruptTest,
     testing::Values(
-        Corruption{"length_past_end",
-                   [](std::vector<uint8_t>* b) { SetLen(b, static_cast<uint32_t>(b->size() + 4)); }},
+        Corruption{
+            "length_past_end",
+            [](std::vector<uint8_t>* b) { SetLen(b, static_cast<uint32_t>(b->size() + 4)); }},
         Corruption{"length_below_header", [](std::vector<uint8_t>* b) { SetLen(b, 8); }},
         Corruption{"payload_too_short",
                    [](std::vector<uint8_t>* b) {
@@ -137,8 +137,7 @@ INSTANTIATE_TEST_SUITE_P(
         Corruption{"truncated_datagram",
                    [](std::vector<uint8_t>* b) { b->resize(b->size() - 10); }},
         Corruption{"trailing_bytes", [](std::vector<uint8_t>* b) { b->push_back(0); }},
-        Corruption{"bad_family",
-                   [](std::vector<uint8_t>* b) { (*b)[NLMSG_HDRLEN] = AF_UNIX; }}),
+        Corruption{"bad_family", [](std::vector<uint8_t>* b) { (*b)[NLMSG_HDRLEN] = AF_UNIX; }}),
     [](const testing::TestParamInfo<Corruption>& i) { return std::string(i.param.name); });
 
 TEST(SockDiagParseTest, OversizedDumpOfManyMessages) {

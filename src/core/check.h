@@ -26,9 +26,9 @@ class CheckFailure {
 
 }  // namespace portatlas::internal
 
-#define PA_CHECK(cond)  \
-  if (cond) {           \
-  } else                \
+#define PA_CHECK(cond) \
+  if (cond) {          \
+  } else               \
     ::portatlas::internal::CheckFailure(__FILE__, __LINE__, #cond)
 
 #endif  // PORTATLAS_CORE_CHECK_H_

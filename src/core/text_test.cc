@@ -1,8 +1,8 @@
 #include "core/text.h"
 
-#include <string>
-
 #include <gtest/gtest.h>
+
+#include <string>
 
 namespace portatlas {
 namespace {

@@ -18,10 +18,14 @@ Proto SockTypeProto(SockType t) {
 
 std::string_view SockTypeName(SockType t) {
   switch (t) {
-    case SockType::kTcp: return "TCP";
-    case SockType::kTcp6: return "TCP6";
-    case SockType::kUdp: return "UDP";
-    case SockType::kUdp6: return "UDP6";
+    case SockType::kTcp:
+      return "TCP";
+    case SockType::kTcp6:
+      return "TCP6";
+    case SockType::kUdp:
+      return "UDP";
+    case SockType::kUdp6:
+      return "UDP6";
   }
   return "TCP";
 }

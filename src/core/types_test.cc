@@ -38,8 +38,8 @@ TEST(IpAddrTest, ParsesAndPrints) {
 }
 
 TEST(IpAddrTest, RejectsGarbage) {
-  for (const char* bad : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", ":::", "[::1]", "::1%lo",
-                          "fe80::1::2", "abc"}) {
+  for (const char* bad :
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", ":::", "[::1]", "::1%lo", "fe80::1::2", "abc"}) {
     EXPECT_FALSE(ParseIpAddr(bad).has_value()) << bad;
   }
 }

@@ -1,10 +1,10 @@
 #include "inventory/risk_kb.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <sstream>
-
-#include <fmt/format.h>
 #include <toml.hpp>
 
 #include "core/text.h"
@@ -83,15 +83,17 @@ Result<ParsedDoc> ParseDoc(std::string_view text, std::string_view source_name) 
       const std::string status = toml::find<std::string>(r, "status");
       auto st = ParseRiskStatus(status);
       if (!st) {
-        return InvalidArgument(fmt::format("{}: rule {}: status '{}' is not danger, normal or "
-                                           "unknow", source_name, i + 1, status));
+        return InvalidArgument(
+            fmt::format("{}: rule {}: status '{}' is not danger, normal or "
+                        "unknow",
+                        source_name, i + 1, status));
       }
       pr.rule.status = *st;
       pr.rule.risk_level = toml::find_or<int>(r, "risk_level", 0);
       pr.rule.suggest_level = toml::find_or<int>(r, "suggest_level", 0);
       if (pr.rule.risk_level < 0 || pr.rule.risk_level > 3) {
-        return InvalidArgument(fmt::format("{}: rule {}: risk_level must be 0..3", source_name,
-                                           i + 1));
+        return InvalidArgument(
+            fmt::format("{}: rule {}: risk_level must be 0..3", source_name, i + 1));
       }
       pr.rule.reason_en = toml::find_or<std::string>(r, "reason_en", "");
       pr.rule.reason_zh = toml::find_or<std::string>(r, "reason_zh", "");
@@ -118,9 +120,12 @@ Result<ParsedDoc> ParseDoc(std::string_view text, std::string_view source_name) 
 
 std::string_view RiskStatusName(RiskStatus s) {
   switch (s) {
-    case RiskStatus::kDanger: return "danger";
-    case RiskStatus::kNormal: return "normal";
-    case RiskStatus::kUnknow: return "unknow";
+    case RiskStatus::kDanger:
+      return "danger";
+    case RiskStatus::kNormal:
+      return "normal";
+    case RiskStatus::kUnknow:
+      return "unknow";
   }
   return "unknow";
 }

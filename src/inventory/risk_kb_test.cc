@@ -45,12 +45,15 @@ TEST(RiskKbTest, OverlayWinsAndReplaceDiscards) {
 service = "ssh"
 ports = ["tcp/22", "tcp/2222"]
 status = "danger"
-)", "ops.toml").ok());
+)",
+                          "ops.toml")
+                  .ok());
   EXPECT_EQ(kb->StatusOf(Proto::kTcp, 22, ""), RiskStatus::kDanger);
   EXPECT_EQ(kb->StatusOf(Proto::kTcp, 2222, ""), RiskStatus::kDanger);
   EXPECT_EQ(kb->StatusOf(Proto::kTcp, 23, ""), RiskStatus::kDanger);  // built-in kept
   ASSERT_TRUE(kb->Overlay("replace = true\n[[rule]]\nports = [\"udp/9\"]\nstatus = \"normal\"\n",
-                          "only.toml").ok());
+                          "only.toml")
+                  .ok());
   EXPECT_EQ(kb->StatusOf(Proto::kTcp, 23, ""), RiskStatus::kUnknow);
   EXPECT_EQ(kb->StatusOf(Proto::kUdp, 9, ""), RiskStatus::kNormal);
   EXPECT_EQ(kb->rule_count(), 1u);

@@ -1,9 +1,9 @@
 #include "inventory/services_db.h"
 
+#include <fmt/format.h>
+
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "core/text.h"
 
