@@ -86,9 +86,18 @@ int RunPorts(const PortsArgs& args) {
     const std::string_view service = services.Name(proto, s.port);
     rows.push_back({&s, service, kb->StatusOf(proto, s.port, service)});
   }
-  const std::string out = args.json ? RenderJson(rows) : RenderTable(rows, snap->own_netns);
-  std::fwrite(out.data(), 1, out.size(), stdout);
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  bool written = true;
+  if (args.json) {
+    written = WriteJson(rows, stdout);
+  } else {
+    const std::string table = RenderTable(rows, snap->own_netns);
+    written = std::fwrite(table.data(), 1, table.size(), stdout) == table.size();
+  }
+  if (std::fflush(stdout) != 0 || !written) {
+    fmt::print(stderr, "portatlas ports: cannot write output\n");
+    return 1;
+  }
+  return 0;
 }
 
 }  // namespace

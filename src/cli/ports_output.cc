@@ -1,7 +1,7 @@
 #include "cli/ports_output.h"
 
 #include <fmt/format.h>
-#include <rapidjson/stringbuffer.h>
+#include <rapidjson/filewritestream.h>
 #include <rapidjson/writer.h>
 
 #include <algorithm>
@@ -10,8 +10,9 @@
 namespace portatlas::cli {
 namespace {
 
-void Str(rapidjson::Writer<rapidjson::StringBuffer>& w, std::string_view key,
-         std::string_view value) {
+using JsonWriter = rapidjson::Writer<rapidjson::FileWriteStream>;
+
+void Str(JsonWriter& w, std::string_view key, std::string_view value) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
   w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
 }
@@ -23,9 +24,10 @@ std::string Endpoint(const collect::ListeningSocket& s) {
 
 }  // namespace
 
-std::string RenderJson(const std::vector<PortRow>& rows) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+bool WriteJson(const std::vector<PortRow>& rows, std::FILE* out) {
+  char buf[64 * 1024];
+  rapidjson::FileWriteStream stream(out, buf, sizeof(buf));
+  JsonWriter w(stream);
   w.StartArray();
   for (const PortRow& r : rows) {
     const collect::ListeningSocket& s = *r.socket;
@@ -56,9 +58,9 @@ std::string RenderJson(const std::vector<PortRow>& rows) {
     w.EndObject();
   }
   w.EndArray();
-  std::string out(buf.GetString(), buf.GetSize());
-  out.push_back('\n');
-  return out;
+  stream.Put('\n');
+  stream.Flush();
+  return std::ferror(out) == 0;
 }
 
 std::string RenderTable(const std::vector<PortRow>& rows, uint64_t own_netns) {

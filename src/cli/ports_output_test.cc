@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 
+#include <cstdio>
+#include <cstdlib>
+
 namespace portatlas::cli {
 namespace {
 
@@ -12,6 +15,18 @@ collect::ListeningSocket Sock(const char* addr, uint16_t port, SockType t) {
   s.port = port;
   s.type = t;
   return s;
+}
+
+// Captures what WriteJson writes.
+std::string Json(const std::vector<PortRow>& rows) {
+  char* data = nullptr;
+  size_t size = 0;
+  std::FILE* f = open_memstream(&data, &size);
+  EXPECT_TRUE(WriteJson(rows, f));
+  std::fclose(f);
+  std::string out(data, size);
+  std::free(data);
+  return out;
 }
 
 TEST(PortsOutputTest, JsonUsesHssFieldNames) {
@@ -27,7 +42,7 @@ TEST(PortsOutputTest, JsonUsesHssFieldNames) {
   b.path = "/bin/\"quoted\"\\name";
   std::vector<PortRow> rows = {{&a, "ssh", inventory::RiskStatus::kNormal},
                                {&b, "", inventory::RiskStatus::kDanger}};
-  const std::string json = RenderJson(rows);
+  const std::string json = Json(rows);
   rapidjson::Document doc;
   doc.Parse(json.c_str());
   ASSERT_FALSE(doc.HasParseError());
@@ -51,7 +66,22 @@ TEST(PortsOutputTest, JsonUsesHssFieldNames) {
   EXPECT_STREQ(doc[1]["path"].GetString(), "/bin/\"quoted\"\\name");
 }
 
-TEST(PortsOutputTest, EmptyJsonIsEmptyArray) { EXPECT_EQ(RenderJson({}), "[]\n"); }
+TEST(PortsOutputTest, EmptyJsonIsEmptyArray) { EXPECT_EQ(Json({}), "[]\n"); }
+
+TEST(PortsOutputTest, ManyRowsStreamIntact) {
+  std::vector<collect::ListeningSocket> socks;
+  for (int i = 0; i < 5000; ++i) {
+    socks.push_back(Sock("::1", static_cast<uint16_t>(i + 1), SockType::kUdp6));
+    socks.back().path = std::string(100, 'p');
+  }
+  std::vector<PortRow> rows;
+  for (const auto& s : socks) rows.push_back({&s, "", inventory::RiskStatus::kUnknow});
+  rapidjson::Document doc;
+  doc.Parse(Json(rows).c_str());
+  ASSERT_FALSE(doc.HasParseError());
+  ASSERT_EQ(doc.Size(), 5000u);
+  EXPECT_EQ(doc[4999]["port"].GetInt(), 5000);
+}
 
 TEST(PortsOutputTest, TableShowsBracketedV6AndMarksOwnNetns) {
   collect::ListeningSocket a = Sock("::", 443, SockType::kTcp6);
