@@ -132,10 +132,10 @@ INSTANTIATE_TEST_SUITE_P(
         Corruption{"payload_too_short",
                    [](std::vector<uint8_t>* b) {
                      SetLen(b, NLMSG_LENGTH(4));
-                     b->resize(NLMSG_ALIGN(NLMSG_LENGTH(4)));
+                     b->erase(b->begin() + NLMSG_ALIGN(NLMSG_LENGTH(4)), b->end());
                    }},
         Corruption{"truncated_datagram",
-                   [](std::vector<uint8_t>* b) { b->resize(b->size() - 10); }},
+                   [](std::vector<uint8_t>* b) { b->erase(b->end() - 10, b->end()); }},
         Corruption{"trailing_bytes", [](std::vector<uint8_t>* b) { b->push_back(0); }},
         Corruption{"bad_family", [](std::vector<uint8_t>* b) { (*b)[NLMSG_HDRLEN] = AF_UNIX; }}),
     [](const testing::TestParamInfo<Corruption>& i) { return std::string(i.param.name); });
