@@ -67,16 +67,16 @@ Status ReadViaProc(const ProcFs& proc, const NetnsInfo& ns, std::vector<SocketEn
   return ReadProcNetDir(proc, "thread-self/net", out, warnings);
 }
 
+Result<SockDiag> OpenSockDiagIn(const ProcFs& proc, const NetnsInfo& ns, uint64_t own_netns) {
+  if (ns.inode == own_netns) return SockDiag::Open();
+  auto entered = NetnsEnter::Enter(ns, proc.root());
+  if (!entered) return entered.error();
+  return SockDiag::Open();  // bound to the entered namespace for its whole life
+}
+
 Status ReadViaNetlink(const ProcFs& proc, const NetnsInfo& ns, uint64_t own_netns,
                       std::vector<SocketEntry>* out) {
-  Result<SockDiag> diag = InternalError("unset");
-  if (ns.inode == own_netns) {
-    diag = SockDiag::Open();
-  } else {
-    auto entered = NetnsEnter::Enter(ns, proc.root());
-    if (!entered) return entered.error();
-    diag = SockDiag::Open();  // bound to the entered namespace for its whole life
-  }
+  auto diag = OpenSockDiagIn(proc, ns, own_netns);
   if (!diag) return diag.error();
   return diag->DumpListening(out);
 }
@@ -93,10 +93,62 @@ std::string_view BackendName(Backend b) {
   return "?";
 }
 
+struct Found {
+  SocketEntry entry;
+  const NetnsInfo* ns;
+};
+
+ListeningSocket MakeRecord(const Found& f, const SocketOwner* owner, const ProcessInfo* info) {
+  ListeningSocket s;
+  s.type = MakeSockType(f.entry.proto, f.entry.addr.family);
+  s.laddr = f.entry.addr;
+  s.port = f.entry.port;
+  s.uid = f.entry.uid;
+  s.inode = f.entry.inode;
+  s.netns = f.ns->inode;
+  s.netns_name = f.ns->name;
+  if (owner == nullptr) return s;
+  s.pid = owner->pid;
+  s.sharers = owner->sharers;
+  s.comm = info->comm;
+  s.path = info->exe;
+  s.exe_deleted = info->exe_deleted;
+  if (info->container) {
+    s.container_id = info->container->id;
+    s.container_runtime = info->container->runtime;
+  }
+  return s;
+}
+
 }  // namespace
 
 Collector::Collector(const ProcFs& proc, CollectorOptions options)
     : proc_(proc), options_(std::move(options)) {}
+
+Status Collector::ReadNamespace(const NetnsInfo& ns, uint64_t own_netns, bool* netlink_works,
+                                std::vector<SocketEntry>* out,
+                                std::vector<std::string>* warnings) const {
+  Status st = Unavailable("netlink not tried");
+  if (*netlink_works) {
+    st = ReadViaNetlink(proc_, ns, own_netns, out);
+    if (!st.ok() && st.kind() == ErrorKind::kUnavailable && options_.backend == Backend::kAuto) {
+      warnings->push_back(
+          fmt::format("netlink sock_diag unavailable ({}); reading /proc/net", st.message()));
+      *netlink_works = false;  // no use asking again for the next namespace
+    }
+  }
+  if (!st.ok() && options_.backend != Backend::kNetlink) {
+    out->clear();
+    st = ReadViaProc(proc_, ns, out, warnings);
+  }
+  if (!st.ok()) {
+    out->clear();
+    return st.WithContext(fmt::format("netns {}{}: not listed ({} backend)", ns.inode,
+                                      ns.name.empty() ? "" : " (" + ns.name + ")",
+                                      BackendName(options_.backend)));
+  }
+  return st;
+}
 
 Result<Snapshot> Collector::Collect() {
   auto pids = proc_.ListPids();
@@ -107,31 +159,13 @@ Result<Snapshot> Collector::Collect() {
   }
   const std::vector<NetnsInfo> namespaces = DiscoverNetns(proc_, *pids, options_.netns_dirs);
 
-  struct Found {
-    SocketEntry entry;
-    const NetnsInfo* ns;
-  };
   std::vector<Found> found;
   bool netlink_works = options_.backend != Backend::kProc;
   for (const NetnsInfo& ns : namespaces) {
     std::vector<SocketEntry> entries;
-    Status st = Unavailable("netlink not tried");
-    if (netlink_works) {
-      st = ReadViaNetlink(proc_, ns, snap.own_netns, &entries);
-      if (!st.ok() && st.kind() == ErrorKind::kUnavailable && options_.backend == Backend::kAuto) {
-        snap.warnings.push_back(
-            fmt::format("netlink sock_diag unavailable ({}); reading /proc/net", st.message()));
-        netlink_works = false;
-      }
-    }
-    if (!st.ok() && options_.backend != Backend::kNetlink) {
-      entries.clear();
-      st = ReadViaProc(proc_, ns, &entries, &snap.warnings);
-    }
+    Status st = ReadNamespace(ns, snap.own_netns, &netlink_works, &entries, &snap.warnings);
     if (!st.ok()) {
-      snap.warnings.push_back(fmt::format("netns {}{}: not listed ({} backend): {}", ns.inode,
-                                          ns.name.empty() ? "" : " (" + ns.name + ")",
-                                          BackendName(options_.backend), st.message()));
+      snap.warnings.push_back(st.message());
       continue;
     }
     for (const SocketEntry& e : entries) found.push_back({e, &ns});
@@ -147,28 +181,15 @@ Result<Snapshot> Collector::Collect() {
   std::unordered_map<int, ProcessInfo> info_cache;
   snap.sockets.reserve(found.size());
   for (const Found& f : found) {
-    ListeningSocket s;
-    s.type = MakeSockType(f.entry.proto, f.entry.addr.family);
-    s.laddr = f.entry.addr;
-    s.port = f.entry.port;
-    s.uid = f.entry.uid;
-    s.inode = f.entry.inode;
-    s.netns = f.ns->inode;
-    s.netns_name = f.ns->name;
+    const SocketOwner* owner = nullptr;
+    const ProcessInfo* info = nullptr;
     if (auto it = owners.find(f.entry.inode); it != owners.end()) {
-      s.pid = it->second.pid;
-      s.sharers = it->second.sharers;
-      auto [info, fresh] = info_cache.try_emplace(s.pid);
-      if (fresh) info->second = ReadProcessInfo(proc_, s.pid);
-      s.comm = info->second.comm;
-      s.path = info->second.exe;
-      s.exe_deleted = info->second.exe_deleted;
-      if (info->second.container) {
-        s.container_id = info->second.container->id;
-        s.container_runtime = info->second.container->runtime;
-      }
+      owner = &it->second;
+      auto [cached, fresh] = info_cache.try_emplace(owner->pid);
+      if (fresh) cached->second = ReadProcessInfo(proc_, owner->pid);
+      info = &cached->second;
     }
-    snap.sockets.push_back(std::move(s));
+    snap.sockets.push_back(MakeRecord(f, owner, info));
   }
   std::sort(snap.sockets.begin(), snap.sockets.end(),
             [](const ListeningSocket& a, const ListeningSocket& b) {

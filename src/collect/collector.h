@@ -15,7 +15,9 @@
 #include <string>
 #include <vector>
 
+#include "collect/netns.h"
 #include "collect/proc_fs.h"
+#include "collect/socket_entry.h"
 #include "core/status.h"
 #include "core/types.h"
 
@@ -63,6 +65,12 @@ class Collector {
   Result<Snapshot> Collect();
 
  private:
+  // Listening sockets of one namespace through the configured backend; in auto mode it falls
+  // back to /proc (and clears *netlink_works when netlink is missing altogether). On failure,
+  // the error names the namespace and `out` is empty.
+  Status ReadNamespace(const NetnsInfo& ns, uint64_t own_netns, bool* netlink_works,
+                       std::vector<SocketEntry>* out, std::vector<std::string>* warnings) const;
+
   const ProcFs& proc_;
   CollectorOptions options_;
 };
