@@ -111,6 +111,8 @@ class FieldReader {
     r.netns_name = reader.String("netns_name");
     r.container_id = reader.String("container_id");
     r.container_runtime = reader.String("container_runtime");
+    r.service = reader.String("service");
+    r.status = reader.String("status");
     if (!reader.error().empty()) return ::testing::AssertionFailure() << reader.error();
     records.push_back(std::move(r));
   }
@@ -118,9 +120,13 @@ class FieldReader {
   return ::testing::AssertionSuccess();
 }
 
-::testing::AssertionResult RunCollector(const std::string& backend, std::vector<PortRecord>* out) {
+std::string PortatlasBin() { return PORTATLAS_BIN; }
+
+::testing::AssertionResult RunCollector(const std::string& backend, std::vector<PortRecord>* out,
+                                        const std::vector<std::string>& extra_args) {
   out->clear();
-  const std::vector<std::string> argv = {PORTATLAS_BIN, "ports", "--json", "--backend", backend};
+  std::vector<std::string> argv = {PORTATLAS_BIN, "ports", "--json", "--backend", backend};
+  argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   CommandOutput output;
   ::testing::AssertionResult ran = RunCommandOk(argv, kCollectorTimeoutMs, &output);
   if (!ran) return ran;
@@ -150,7 +156,7 @@ std::string Describe(const PortRecord& r) {
        << " sharers=" << r.sharers << " path=\"" << r.path << "\" exe_deleted=" << r.exe_deleted
        << " comm=\"" << r.comm << "\" netns=" << r.netns << " netns_name=\"" << r.netns_name
        << "\" container_id=\"" << r.container_id << "\" container_runtime=\"" << r.container_runtime
-       << "\"}";
+       << "\" service=\"" << r.service << "\" status=" << r.status << "}";
   return line.str();
 }
 

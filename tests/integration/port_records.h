@@ -25,16 +25,23 @@ struct PortRecord {
   std::string netns_name;
   std::string container_id;
   std::string container_runtime;
+  std::string service;
+  std::string status;  // "danger", "normal", "unknow"
 };
 
 // Parses the whole output of `portatlas ports --json`. Every field above must be present with
-// the right JSON type; other fields (service, status) are allowed and ignored. On failure
+// the right JSON type; other fields (uid, inode) are allowed and ignored. On failure
 // returns an error naming the element and field, and leaves `*out` empty.
 ::testing::AssertionResult ParsePortsJson(std::string_view json, std::vector<PortRecord>* out);
 
-// Runs `PORTATLAS_BIN ports --json --backend <backend>` and parses its output. Fails when the
-// binary does not exit 0 within the time limit or prints something ParsePortsJson rejects.
-::testing::AssertionResult RunCollector(const std::string& backend, std::vector<PortRecord>* out);
+// Path of the portatlas binary under test.
+std::string PortatlasBin();
+
+// Runs `PORTATLAS_BIN ports --json --backend <backend> [extra_args...]` and parses its output.
+// Fails when the binary does not exit 0 within the time limit or prints something
+// ParsePortsJson rejects.
+::testing::AssertionResult RunCollector(const std::string& backend, std::vector<PortRecord>* out,
+                                        const std::vector<std::string>& extra_args = {});
 
 // The records of `records` with this type, local address, port and network namespace.
 std::vector<PortRecord> FindSocket(const std::vector<PortRecord>& records, std::string_view type,
