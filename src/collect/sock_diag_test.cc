@@ -110,7 +110,7 @@ class SockDiagCorruptTest : public testing::TestWithParam<Corruption> {};
 
 TEST_P(SockDiagCorruptTest, IsAParseErrorNotACrash) {
   std::vector<uint8_t> buf;
-  auto a = DiagMsg(AF_INET, "10.0.0.1", 80, kTcpListen, 9);
+  auto a = DiagMsg(AF_INET, "127.0.0.2", 80, kTcpListen, 9);
   AppendMsg(&buf, SOCK_DIAG_BY_FAMILY, &a, sizeof(a));
   GetParam().mutate(&buf);
   std::vector<SocketEntry> out;
