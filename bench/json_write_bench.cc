@@ -89,7 +89,7 @@ struct PortRecord {
 
 // Deterministic records with a realistic mix of addresses, programs and containers.
 std::vector<PortRecord> MakeRecords() {
-  static const char* const kAddrs[] = {"0.0.0.0", "::", "127.0.0.1", "10.20.30.40",
+  static const char* const kAddrs[] = {"0.0.0.0", "::", "127.0.0.1", "198.18.30.40",
                                        "fe80::1c2d:3eff:fe4f:5a6b"};
   static const char* const kComms[] = {"nginx", "sshd", "redis-server", "postgres", "java"};
   static const char* const kPaths[] = {"/usr/sbin/nginx", "/usr/sbin/sshd", "/usr/bin/redis-server",
