@@ -1,6 +1,7 @@
 // portatlas: one binary, subcommands. main() only wires them.
 #include <CLI/CLI.hpp>
 
+#include "cli/agent_command.h"
 #include "cli/ports_command.h"
 
 int main(int argc, char** argv) {
@@ -8,6 +9,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "portatlas 0.1.0");
   portatlas::cli::AddPortsCommand(app);
+  portatlas::cli::AddAgentCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

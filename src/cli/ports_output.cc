@@ -7,15 +7,10 @@
 #include <algorithm>
 #include <array>
 
+#include "collect/port_json.h"
+
 namespace portatlas::cli {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::FileWriteStream>;
-
-void Str(JsonWriter& w, std::string_view key, std::string_view value) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
 
 std::string Endpoint(const collect::ListeningSocket& s) {
   if (s.laddr.family == Family::kIpv6) return fmt::format("[{}]:{}", s.laddr.ToString(), s.port);
@@ -27,35 +22,10 @@ std::string Endpoint(const collect::ListeningSocket& s) {
 bool WriteJson(const std::vector<PortRow>& rows, std::FILE* out) {
   char buf[64 * 1024];
   rapidjson::FileWriteStream stream(out, buf, sizeof(buf));
-  JsonWriter w(stream);
+  rapidjson::Writer<rapidjson::FileWriteStream> w(stream);
   w.StartArray();
   for (const PortRow& r : rows) {
-    const collect::ListeningSocket& s = *r.socket;
-    w.StartObject();
-    Str(w, "laddr", s.laddr.ToString());
-    w.Key("port");
-    w.Int(s.port);
-    Str(w, "type", SockTypeName(s.type));
-    w.Key("pid");
-    w.Int(s.pid);
-    Str(w, "path", s.path);
-    w.Key("exe_deleted");
-    w.Bool(s.exe_deleted);
-    Str(w, "comm", s.comm);
-    w.Key("sharers");
-    w.Int(s.sharers);
-    Str(w, "container_id", s.container_id);
-    Str(w, "container_runtime", s.container_runtime);
-    w.Key("netns");
-    w.Uint64(s.netns);
-    Str(w, "netns_name", s.netns_name);
-    Str(w, "service", r.service);
-    Str(w, "status", inventory::RiskStatusName(r.status));
-    w.Key("uid");
-    w.Uint(s.uid);
-    w.Key("inode");
-    w.Uint64(s.inode);
-    w.EndObject();
+    collect::WritePortJson(w, *r.socket, r.service, inventory::RiskStatusName(r.status));
   }
   w.EndArray();
   stream.Put('\n');

@@ -40,6 +40,22 @@ std::optional<SockType> ParseSockType(std::string_view s) {
 
 std::string_view ProtoName(Proto p) { return p == Proto::kTcp ? "tcp" : "udp"; }
 
+std::string_view RiskStatusName(RiskStatus s) {
+  switch (s) {
+    case RiskStatus::kDanger: return "danger";
+    case RiskStatus::kNormal: return "normal";
+    case RiskStatus::kUnknow: return "unknow";
+  }
+  return "unknow";
+}
+
+std::optional<RiskStatus> ParseRiskStatus(std::string_view s) {
+  if (s == "danger") return RiskStatus::kDanger;
+  if (s == "normal") return RiskStatus::kNormal;
+  if (s == "unknow" || s == "unknown") return RiskStatus::kUnknow;
+  return std::nullopt;
+}
+
 std::string IpAddr::ToString() const {
   char buf[INET6_ADDRSTRLEN];
   const int af = family == Family::kIpv4 ? AF_INET : AF_INET6;

@@ -26,6 +26,15 @@ std::optional<SockType> ParseSockType(std::string_view s);
 // "tcp" or "udp".
 std::string_view ProtoName(Proto p);
 
+// HSS port status, ordered by severity. "unknow" is the HSS spelling, kept on output
+// (product.md decision 1).
+enum class RiskStatus : uint8_t { kUnknow = 0, kNormal = 1, kDanger = 2 };
+
+// "danger", "normal", "unknow".
+std::string_view RiskStatusName(RiskStatus s);
+// Accepts the names above and "unknown" as an alias of "unknow"; nullopt otherwise.
+std::optional<RiskStatus> ParseRiskStatus(std::string_view s);
+
 // An IP address in network byte order. IPv4 uses the first four bytes.
 struct IpAddr {
   Family family = Family::kIpv4;

@@ -118,25 +118,6 @@ Result<ParsedDoc> ParseDoc(std::string_view text, std::string_view source_name) 
 
 }  // namespace
 
-std::string_view RiskStatusName(RiskStatus s) {
-  switch (s) {
-    case RiskStatus::kDanger:
-      return "danger";
-    case RiskStatus::kNormal:
-      return "normal";
-    case RiskStatus::kUnknow:
-      return "unknow";
-  }
-  return "unknow";
-}
-
-std::optional<RiskStatus> ParseRiskStatus(std::string_view s) {
-  if (s == "danger") return RiskStatus::kDanger;
-  if (s == "normal") return RiskStatus::kNormal;
-  if (s == "unknow" || s == "unknown") return RiskStatus::kUnknow;
-  return std::nullopt;
-}
-
 Result<RiskKb> RiskKb::BuiltIn() { return Parse(kBuiltinRiskKbToml, "built-in risk_kb.toml"); }
 
 Result<RiskKb> RiskKb::Parse(std::string_view toml_text, std::string_view source_name) {

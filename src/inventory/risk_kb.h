@@ -18,13 +18,9 @@
 
 namespace portatlas::inventory {
 
-// HSS port status. "unknow" is the HSS spelling, kept on output (product.md decision 1).
-enum class RiskStatus : uint8_t { kUnknow, kNormal, kDanger };
-
-// "danger", "normal", "unknow".
-std::string_view RiskStatusName(RiskStatus s);
-// Accepts the names above and "unknown" as an alias of "unknow"; nullopt otherwise.
-std::optional<RiskStatus> ParseRiskStatus(std::string_view s);
+using portatlas::ParseRiskStatus;
+using portatlas::RiskStatus;
+using portatlas::RiskStatusName;
 
 struct RiskRule {
   std::string service;

@@ -1,0 +1,75 @@
+#include "store/migrations.h"
+
+#include <fmt/format.h>
+
+#include <array>
+
+namespace portatlas::store {
+namespace {
+
+// Types are SockType and RiskStatus and Category enum values; times are epoch milliseconds.
+constexpr std::array<std::string_view, 1> kMigrations = {
+    R"sql(
+CREATE TABLE hosts(
+  project TEXT NOT NULL, host_id TEXT NOT NULL, agent_id TEXT NOT NULL,
+  host_name TEXT NOT NULL, host_ip TEXT NOT NULL, eps TEXT NOT NULL, seq INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY(project, host_id)) WITHOUT ROWID;
+CREATE TABLE ports(
+  project TEXT NOT NULL, host_id TEXT NOT NULL, netns INTEGER NOT NULL, laddr TEXT NOT NULL,
+  port INTEGER NOT NULL, type INTEGER NOT NULL, eps TEXT NOT NULL, category INTEGER NOT NULL,
+  pid INTEGER NOT NULL, sharers INTEGER NOT NULL, path TEXT NOT NULL, comm TEXT NOT NULL,
+  exe_deleted INTEGER NOT NULL, container_id TEXT NOT NULL, container_runtime TEXT NOT NULL,
+  service TEXT NOT NULL, status INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,
+  PRIMARY KEY(project, host_id, netns, laddr, port, type)) WITHOUT ROWID;
+CREATE INDEX ports_by_port ON ports(project, port, type);
+CREATE TABLE port_events(
+  id INTEGER PRIMARY KEY, project TEXT NOT NULL, host_id TEXT NOT NULL, at INTEGER NOT NULL,
+  kind INTEGER NOT NULL, netns INTEGER NOT NULL, laddr TEXT NOT NULL, port INTEGER NOT NULL,
+  type INTEGER NOT NULL, pid INTEGER NOT NULL, path TEXT NOT NULL, container_id TEXT NOT NULL,
+  status INTEGER NOT NULL, old_path TEXT NOT NULL, old_container_id TEXT NOT NULL,
+  old_status INTEGER NOT NULL);
+CREATE INDEX port_events_by_host ON port_events(project, host_id, at);
+CREATE TABLE port_stats(
+  project TEXT NOT NULL, eps TEXT NOT NULL, category INTEGER NOT NULL, port INTEGER NOT NULL,
+  type INTEGER NOT NULL, num INTEGER NOT NULL, danger INTEGER NOT NULL, normal INTEGER NOT NULL,
+  sockets INTEGER NOT NULL,
+  PRIMARY KEY(project, eps, category, port, type)) WITHOUT ROWID;
+CREATE TABLE credentials(
+  id TEXT PRIMARY KEY, kind INTEGER NOT NULL, project TEXT NOT NULL, eps TEXT NOT NULL,
+  token_hash TEXT NOT NULL, access_key TEXT NOT NULL, sealed_sk TEXT NOT NULL,
+  created INTEGER NOT NULL, revoked INTEGER NOT NULL);
+CREATE UNIQUE INDEX credentials_by_token ON credentials(token_hash) WHERE kind = 0;
+CREATE UNIQUE INDEX credentials_by_ak ON credentials(access_key) WHERE kind = 1;
+)sql",
+};
+
+}  // namespace
+
+std::span<const std::string_view> SqliteMigrations() { return kMigrations; }
+
+Status MigrateSqlite(SqliteDb& db) {
+  PA_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  auto version_stmt = db.Prepare("PRAGMA user_version");
+  if (!version_stmt) return version_stmt.error();
+  auto row = version_stmt->Step();
+  if (!row) return row.error();
+  const int64_t version = version_stmt->Int(0);
+  Status st;
+  if (version > static_cast<int64_t>(kMigrations.size())) {
+    st = Unavailable(fmt::format("database schema version {} is newer than this binary's {}",
+                                 version, kMigrations.size()));
+  }
+  for (size_t v = static_cast<size_t>(version); st.ok() && v < kMigrations.size(); ++v) {
+    st = db.Exec(kMigrations[v]);
+    if (st.ok()) st = db.Exec(fmt::format("PRAGMA user_version = {}", v + 1));
+  }
+  if (!st.ok()) {
+    (void)db.Exec("ROLLBACK");
+    return st;
+  }
+  return db.Exec("COMMIT");
+}
+
+}  // namespace portatlas::store

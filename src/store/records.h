@@ -1,0 +1,181 @@
+// Value types the store keeps and returns. Plain data; no behaviour beyond comparison.
+#ifndef PORTATLAS_STORE_RECORDS_H_
+#define PORTATLAS_STORE_RECORDS_H_
+
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/types.h"
+
+namespace portatlas::store {
+
+// HSS `category`: ports of host processes, or of containerised processes.
+enum class Category : uint8_t { kHost = 0, kContainer = 1 };
+
+struct HostRow {
+  std::string project;
+  std::string host_id;
+  std::string agent_id;
+  std::string host_name;
+  std::string host_ip;
+  std::string eps = "0";  // enterprise project
+  int64_t seq = 0;        // newest applied snapshot counter
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+};
+
+// Identity of a port within a host.
+struct PortKey {
+  uint64_t netns = 0;
+  std::string laddr;
+  uint16_t port = 0;
+  SockType type = SockType::kTcp;
+  auto operator<=>(const PortKey&) const = default;
+};
+
+struct PortRow {
+  std::string project;
+  std::string host_id;
+  PortKey key;
+  std::string eps = "0";
+  int pid = 0;
+  int sharers = 0;
+  std::string path;
+  std::string comm;
+  bool exe_deleted = false;
+  std::string container_id;
+  std::string container_runtime;
+  std::string service;
+  RiskStatus status = RiskStatus::kUnknow;
+  int64_t first_seen_ms = 0;
+  int64_t last_seen_ms = 0;
+
+  Category category() const {
+    return container_id.empty() ? Category::kHost : Category::kContainer;
+  }
+};
+
+enum class EventKind : uint8_t { kOpen = 0, kClose = 1, kChange = 2 };
+
+struct PortEvent {
+  std::string project;
+  std::string host_id;
+  int64_t at_ms = 0;
+  EventKind kind = EventKind::kOpen;
+  PortKey key;
+  // The port after the event (for kClose: as it was last seen).
+  int pid = 0;
+  std::string path;
+  std::string container_id;
+  RiskStatus status = RiskStatus::kUnknow;
+  // For kChange: what it was before.
+  std::string old_path;
+  std::string old_container_id;
+  RiskStatus old_status = RiskStatus::kUnknow;
+};
+
+// A change to the per-(port, type) aggregate behind ListPortStatistics and the port counts.
+struct StatDelta {
+  std::string project;
+  std::string eps;
+  Category category = Category::kHost;
+  uint16_t port = 0;
+  SockType type = SockType::kTcp;
+  int64_t num = 0;      // hosts (or containers) with the port open
+  int64_t danger = 0;   // of those, how many have it as danger
+  int64_t normal = 0;   // ... as normal
+  int64_t sockets = 0;  // port records
+};
+
+struct PageRequest {
+  int limit = 10;
+  int offset = 0;
+};
+
+template <typename T>
+struct QueryResult {
+  int64_t total = 0;  // rows matching the filter, not the size of this page
+  std::vector<T> rows;
+};
+
+// ListPorts: the ports of one host.
+struct PortQuery {
+  std::string project;
+  std::vector<std::string> eps;  // granted enterprise projects to search
+  std::string host_id;
+  std::string host_name;  // substring, "" = any
+  std::string host_ip;    // substring, "" = any
+  std::optional<uint16_t> port;
+  std::optional<SockType> type;
+  std::optional<RiskStatus> status;
+  std::optional<Category> category;
+  PageRequest page;
+};
+
+// ListPortStatistics.
+struct PortStatQuery {
+  std::string project;
+  std::vector<std::string> eps;
+  std::optional<uint16_t> port;
+  std::string port_substring;  // "" = any
+  std::optional<SockType> type;
+  std::optional<RiskStatus> status;
+  Category category = Category::kHost;
+  bool descending = false;
+  PageRequest page;
+};
+
+struct PortStatRow {
+  uint16_t port = 0;
+  SockType type = SockType::kTcp;
+  int64_t num = 0;
+  RiskStatus status = RiskStatus::kUnknow;  // the most severe among the hosts
+};
+
+// ListPortHost: who has a port open.
+struct PortHostQuery {
+  std::string project;
+  std::vector<std::string> eps;
+  uint16_t port = 0;
+  std::optional<SockType> type;
+  std::string host_name;
+  std::string host_ip;
+  std::optional<Category> category;
+  PageRequest page;
+};
+
+struct PortHostRow {
+  PortRow port;
+  std::string host_name;
+  std::string host_ip;
+  std::string agent_id;
+};
+
+// ShowAssetStatistic's port_num.
+struct PortCountQuery {
+  std::string project;
+  std::vector<std::string> eps;
+  std::string host_id;  // "" = every host
+  std::optional<Category> category;
+};
+
+enum class CredentialKind : uint8_t { kToken = 0, kAkSk = 1 };
+
+struct CredentialRow {
+  std::string id;  // public handle for list/revoke
+  CredentialKind kind = CredentialKind::kToken;
+  std::string project;
+  std::vector<std::string> eps;
+  std::string token_hash;  // kToken: hex SHA-256 of the token
+  std::string access_key;  // kAkSk
+  std::string sealed_sk;   // kAkSk: the secret key, encrypted at rest
+  int64_t created_ms = 0;
+  bool revoked = false;
+};
+
+}  // namespace portatlas::store
+
+#endif  // PORTATLAS_STORE_RECORDS_H_

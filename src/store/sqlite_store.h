@@ -1,0 +1,65 @@
+// SqliteStore: the embedded default store, one SQLite file in WAL mode.
+//
+// Durability: the writer connection runs with synchronous=FULL, so a committed transaction is on
+// disk when Write() returns (it survives kill -9 and power loss). One writer connection behind a
+// mutex; reader connections are pooled, one per concurrent reader, and see committed data only.
+#ifndef PORTATLAS_STORE_SQLITE_STORE_H_
+#define PORTATLAS_STORE_SQLITE_STORE_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "store/sqlite_db.h"
+#include "store/store.h"
+
+namespace portatlas::store {
+
+class SqliteStore final : public Store {
+ public:
+  // Opens or creates the database file at `path` and applies missing migrations.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+
+  Status Write(const std::function<Status(StoreWriter&)>& fn) override;
+  Result<QueryResult<PortRow>> ListPorts(const PortQuery& q) override;
+  Result<QueryResult<PortStatRow>> ListPortStatistics(const PortStatQuery& q) override;
+  Result<QueryResult<PortHostRow>> ListPortHosts(const PortHostQuery& q) override;
+  Result<int64_t> CountPorts(const PortCountQuery& q) override;
+  Result<std::vector<PortEvent>> ListEvents(std::string_view project, std::string_view host_id,
+                                            int64_t since_ms, int limit) override;
+  Status PutCredential(const CredentialRow& c) override;
+  Result<std::optional<CredentialRow>> FindToken(std::string_view token_hash) override;
+  Result<std::optional<CredentialRow>> FindAccessKey(std::string_view access_key) override;
+  Result<std::vector<CredentialRow>> ListCredentials() override;
+  Status RevokeCredential(std::string_view id) override;
+
+ private:
+  // A reader connection on loan from the pool; returned on destruction.
+  class Reader {
+   public:
+    Reader(SqliteStore* store, std::unique_ptr<SqliteDb> db) : store_(store), db_(std::move(db)) {}
+    Reader(Reader&&) = default;
+    ~Reader();
+    SqliteDb& db() { return *db_; }
+
+   private:
+    SqliteStore* store_;
+    std::unique_ptr<SqliteDb> db_;
+  };
+
+  SqliteStore(std::string path, std::unique_ptr<SqliteDb> writer)
+      : path_(std::move(path)), writer_(std::move(writer)) {}
+  Result<Reader> AcquireReader();
+  Result<std::optional<CredentialRow>> FindCredential(const char* where, std::string_view value);
+
+  std::string path_;
+  std::mutex write_mu_;
+  std::unique_ptr<SqliteDb> writer_;
+  std::mutex readers_mu_;
+  std::vector<std::unique_ptr<SqliteDb>> idle_readers_;
+};
+
+}  // namespace portatlas::store
+
+#endif  // PORTATLAS_STORE_SQLITE_STORE_H_

@@ -1,0 +1,66 @@
+// Store: where the inventory lives. The domain (src/inventory) talks to this interface only;
+// SQL stays behind it. Implementations: SqliteStore (embedded default); PostgreSQL later.
+//
+// Thread-safety: every method may be called from any thread. Write() serialises writers; reads
+// run concurrently with each other and with a write (they see the last committed state).
+#ifndef PORTATLAS_STORE_STORE_H_
+#define PORTATLAS_STORE_STORE_H_
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+#include "store/records.h"
+
+namespace portatlas::store {
+
+// The operations available inside one write transaction.
+class StoreWriter {
+ public:
+  virtual ~StoreWriter() = default;
+  virtual Result<std::optional<HostRow>> GetHost(std::string_view project,
+                                                 std::string_view host_id) = 0;
+  virtual Result<std::vector<PortRow>> GetHostPorts(std::string_view project,
+                                                    std::string_view host_id) = 0;
+  virtual Status PutHost(const HostRow& host) = 0;  // insert or replace
+  virtual Status PutPort(const PortRow& port) = 0;  // insert or replace by (project, host, key)
+  virtual Status DeletePort(std::string_view project, std::string_view host_id,
+                            const PortKey& key) = 0;
+  virtual Status AddEvent(const PortEvent& event) = 0;
+  // Adds the delta to the aggregate row, creating it; rows whose num reaches 0 disappear.
+  virtual Status AddStatDelta(const StatDelta& delta) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  // Runs `fn` in one transaction. When fn returns OK the transaction is committed durably
+  // before Write returns (an acknowledged write survives a crash); otherwise it is rolled back
+  // and fn's error returned. kUnavailable when the store cannot commit.
+  virtual Status Write(const std::function<Status(StoreWriter&)>& fn) = 0;
+
+  virtual Result<QueryResult<PortRow>> ListPorts(const PortQuery& q) = 0;
+  virtual Result<QueryResult<PortStatRow>> ListPortStatistics(const PortStatQuery& q) = 0;
+  virtual Result<QueryResult<PortHostRow>> ListPortHosts(const PortHostQuery& q) = 0;
+  virtual Result<int64_t> CountPorts(const PortCountQuery& q) = 0;
+  // Events of a host (or every host when host_id is ""), oldest first, at or after since_ms.
+  virtual Result<std::vector<PortEvent>> ListEvents(std::string_view project,
+                                                    std::string_view host_id, int64_t since_ms,
+                                                    int limit) = 0;
+
+  virtual Status PutCredential(const CredentialRow& c) = 0;
+  // The live (not revoked) credential, or nullopt.
+  virtual Result<std::optional<CredentialRow>> FindToken(std::string_view token_hash) = 0;
+  virtual Result<std::optional<CredentialRow>> FindAccessKey(std::string_view access_key) = 0;
+  virtual Result<std::vector<CredentialRow>> ListCredentials() = 0;
+  // kNotFound when no credential has this id.
+  virtual Status RevokeCredential(std::string_view id) = 0;
+};
+
+}  // namespace portatlas::store
+
+#endif  // PORTATLAS_STORE_STORE_H_
