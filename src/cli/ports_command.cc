@@ -10,14 +10,13 @@
 #include <sstream>
 
 #include "cli/ports_output.h"
+#include "cli/risk_kb_file.h"
 #include "collect/collector.h"
 #include "inventory/risk_kb.h"
 #include "inventory/services_db.h"
 
 namespace portatlas::cli {
 namespace {
-
-constexpr const char* kSystemRiskKb = "/etc/portatlas/risk_kb.toml";
 
 struct PortsArgs {
   bool json = false;
@@ -28,20 +27,6 @@ struct PortsArgs {
   std::string services = "/etc/services";
   int threads = 2;
 };
-
-Result<inventory::RiskKb> LoadRiskKb(const std::string& override_path) {
-  auto kb = inventory::RiskKb::BuiltIn();
-  if (!kb) return kb.error();
-  std::string path = override_path;
-  if (path.empty() && std::filesystem::exists(kSystemRiskKb)) path = kSystemRiskKb;
-  if (path.empty()) return kb;
-  std::ifstream in(path);
-  if (!in) return NotFound(fmt::format("cannot read risk knowledge base {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  PA_RETURN_IF_ERROR(kb->Overlay(text.str(), path));
-  return kb;
-}
 
 int RunPorts(const PortsArgs& args) {
   auto kb = LoadRiskKb(args.risk_kb);

@@ -91,6 +91,7 @@ class [[nodiscard]] Result {
   }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
+  T&& operator*() && { return std::move(*this).value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
@@ -109,5 +110,12 @@ class [[nodiscard]] Result {
     ::portatlas::Status pa_status_ = (expr); \
     if (!pa_status_.ok()) return pa_status_; \
   } while (0)
+
+// Declares `lhs` as the value of `expr` (a Result<T>), or returns its error from the enclosing
+// function.
+#define PA_ASSIGN_OR_RETURN(lhs, expr)                  \
+  auto lhs##_pa_result = (expr);                        \
+  if (!lhs##_pa_result) return lhs##_pa_result.error(); \
+  auto lhs = std::move(*lhs##_pa_result)
 
 #endif  // PORTATLAS_CORE_STATUS_H_

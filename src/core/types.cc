@@ -42,9 +42,12 @@ std::string_view ProtoName(Proto p) { return p == Proto::kTcp ? "tcp" : "udp"; }
 
 std::string_view RiskStatusName(RiskStatus s) {
   switch (s) {
-    case RiskStatus::kDanger: return "danger";
-    case RiskStatus::kNormal: return "normal";
-    case RiskStatus::kUnknow: return "unknow";
+    case RiskStatus::kDanger:
+      return "danger";
+    case RiskStatus::kNormal:
+      return "normal";
+    case RiskStatus::kUnknow:
+      return "unknow";
   }
   return "unknow";
 }

@@ -77,7 +77,7 @@ TEST_F(IngestorTest, SnapshotReplacesPreviousAndRecordsEvents) {
   q.host_id = "h1";
   auto ports = store_->ListPorts(q);
   ASSERT_EQ(ports->total, 1);
-  EXPECT_EQ(ports->rows[0].key.port, 22);
+  EXPECT_EQ(ports->rows[0].port.key.port, 22);
   auto events = store_->ListEvents("p", "h1", 0, 10);
   ASSERT_EQ(events->size(), 3u);
   EXPECT_EQ((*events)[2].kind, store::EventKind::kClose);

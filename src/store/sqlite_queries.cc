@@ -71,12 +71,30 @@ Result<int64_t> ScalarQuery(SqliteDb& db, const std::string& sql, const Where& w
   return *row ? (*s)->Int(0) : 0;
 }
 
+constexpr const char* kPortsJoinHosts =
+    "FROM ports p JOIN hosts h ON h.project = p.project AND h.host_id = p.host_id";
+
+// Reads rows of PortColumns("p.") followed by h.host_name, h.host_ip, h.agent_id.
+Status ReadPortHostRows(Stmt& s, std::vector<PortHostRow>* out) {
+  for (;;) {
+    auto row = s.Step();
+    if (!row) return row.error();
+    if (!*row) return Status::Ok();
+    PortHostRow r;
+    r.port = ReadPortRow(s);
+    r.host_name = s.Text(kPortColumnCount);
+    r.host_ip = s.Text(kPortColumnCount + 1);
+    r.agent_id = s.Text(kPortColumnCount + 2);
+    out->push_back(std::move(r));
+  }
+}
+
 constexpr const char* kStatusOfGroup =
     "(CASE WHEN SUM(danger) > 0 THEN 2 WHEN SUM(normal) > 0 THEN 1 ELSE 0 END)";
 
 }  // namespace
 
-Result<QueryResult<PortRow>> SqliteStore::ListPorts(const PortQuery& q) {
+Result<QueryResult<PortHostRow>> SqliteStore::ListPorts(const PortQuery& q) {
   auto reader = AcquireReader();
   if (!reader) return reader.error();
   Where w;
@@ -85,29 +103,21 @@ Result<QueryResult<PortRow>> SqliteStore::ListPorts(const PortQuery& q) {
   if (q.type) w.Add("p.type = ?", *q.type);
   if (q.status) w.Add("p.status = ?", *q.status);
   if (q.category) w.Add("p.category = ?", *q.category);
-  std::string from = "FROM ports p";
-  if (!q.host_name.empty() || !q.host_ip.empty()) {
-    from += " JOIN hosts h ON h.project = p.project AND h.host_id = p.host_id";
-    if (!q.host_name.empty()) w.Add("instr(h.host_name, ?) > 0", q.host_name);
-    if (!q.host_ip.empty()) w.Add("instr(h.host_ip, ?) > 0", q.host_ip);
-  }
-  QueryResult<PortRow> out;
-  auto total = ScalarQuery(reader->db(), fmt::format("SELECT COUNT(*) {}{}", from, w.sql()), w);
+  if (!q.host_name.empty()) w.Add("instr(h.host_name, ?) > 0", q.host_name);
+  if (!q.host_ip.empty()) w.Add("instr(h.host_ip, ?) > 0", q.host_ip);
+  auto total =
+      ScalarQuery(reader->db(), fmt::format("SELECT COUNT(*) {}{}", kPortsJoinHosts, w.sql()), w);
   if (!total) return total.error();
+  QueryResult<PortHostRow> out;
   out.total = *total;
-  const std::string cols = PortColumns("p.");
-  auto s = reader->db().Cached(
-      fmt::format("SELECT {} {}{} ORDER BY p.port, p.type, p.laddr, p.netns LIMIT ? OFFSET ?", cols,
-                  from, w.sql()));
+  auto s = reader->db().Cached(fmt::format(
+      "SELECT {}, h.host_name, h.host_ip, h.agent_id {}{} ORDER BY p.port, p.type, p.laddr, "
+      "p.netns LIMIT ? OFFSET ?",
+      PortColumns("p."), kPortsJoinHosts, w.sql()));
   if (!s) return s.error();
   const int next = w.BindTo(**s);
   (*s)->Bind(next, q.page.limit).Bind(next + 1, q.page.offset);
-  for (;;) {
-    auto row = (*s)->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.rows.push_back(ReadPortRow(**s));
-  }
+  PA_RETURN_IF_ERROR(ReadPortHostRows(**s, &out.rows));
   return out;
 }
 
@@ -167,8 +177,7 @@ Result<QueryResult<PortHostRow>> SqliteStore::ListPortHosts(const PortHostQuery&
   }
   if (!q.host_name.empty()) w.Add("instr(h.host_name, ?) > 0", q.host_name);
   if (!q.host_ip.empty()) w.Add("instr(h.host_ip, ?) > 0", q.host_ip);
-  const std::string from =
-      "FROM ports p JOIN hosts h ON h.project = p.project AND h.host_id = p.host_id";
+  const std::string from = kPortsJoinHosts;
   QueryResult<PortHostRow> out;
   auto total =
       host_filter
@@ -186,17 +195,7 @@ Result<QueryResult<PortHostRow>> SqliteStore::ListPortHosts(const PortHostQuery&
   if (!s) return s.error();
   const int next = w.BindTo(**s);
   (*s)->Bind(next, q.page.limit).Bind(next + 1, q.page.offset);
-  for (;;) {
-    auto row = (*s)->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    PortHostRow r;
-    r.port = ReadPortRow(**s);
-    r.host_name = (*s)->Text(kPortColumnCount);
-    r.host_ip = (*s)->Text(kPortColumnCount + 1);
-    r.agent_id = (*s)->Text(kPortColumnCount + 2);
-    out.rows.push_back(std::move(r));
-  }
+  PA_RETURN_IF_ERROR(ReadPortHostRows(**s, &out.rows));
   return out;
 }
 

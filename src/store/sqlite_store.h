@@ -22,7 +22,7 @@ class SqliteStore final : public Store {
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
 
   Status Write(const std::function<Status(StoreWriter&)>& fn) override;
-  Result<QueryResult<PortRow>> ListPorts(const PortQuery& q) override;
+  Result<QueryResult<PortHostRow>> ListPorts(const PortQuery& q) override;
   Result<QueryResult<PortStatRow>> ListPortStatistics(const PortStatQuery& q) override;
   Result<QueryResult<PortHostRow>> ListPortHosts(const PortHostQuery& q) override;
   Result<int64_t> CountPorts(const PortCountQuery& q) override;

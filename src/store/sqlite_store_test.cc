@@ -95,9 +95,10 @@ TEST_F(SqliteStoreTest, RoundTripsHostAndPorts) {
   auto r = store_->ListPorts(q);
   ASSERT_TRUE(r) << r.error().ToString();
   ASSERT_EQ(r->total, 2);
-  EXPECT_EQ(r->rows[0].key.port, 22);
-  EXPECT_EQ(r->rows[0].pid, 122);
-  EXPECT_EQ(r->rows[1].key.type, SockType::kUdp6);
+  EXPECT_EQ(r->rows[0].port.key.port, 22);
+  EXPECT_EQ(r->rows[0].port.pid, 122);
+  EXPECT_EQ(r->rows[0].agent_id, "a-h1");
+  EXPECT_EQ(r->rows[1].port.key.type, SockType::kUdp6);
   q.eps = {"other"};
   EXPECT_EQ(store_->ListPorts(q)->total, 0);
 }

@@ -43,7 +43,7 @@ class Store {
   // and fn's error returned. kUnavailable when the store cannot commit.
   virtual Status Write(const std::function<Status(StoreWriter&)>& fn) = 0;
 
-  virtual Result<QueryResult<PortRow>> ListPorts(const PortQuery& q) = 0;
+  virtual Result<QueryResult<PortHostRow>> ListPorts(const PortQuery& q) = 0;
   virtual Result<QueryResult<PortStatRow>> ListPortStatistics(const PortStatQuery& q) = 0;
   virtual Result<QueryResult<PortHostRow>> ListPortHosts(const PortHostQuery& q) = 0;
   virtual Result<int64_t> CountPorts(const PortCountQuery& q) = 0;

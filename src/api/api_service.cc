@@ -1,0 +1,157 @@
+#include "api/api_service.h"
+
+#include <fmt/format.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <exception>
+
+#include "api/hss/hss_errors.h"
+#include "api/hss/params.h"
+
+namespace portatlas::api {
+namespace {
+
+std::string_view EventKindName(store::EventKind k) {
+  switch (k) {
+    case store::EventKind::kOpen:
+      return "open";
+    case store::EventKind::kClose:
+      return "close";
+    case store::EventKind::kChange:
+      return "change";
+  }
+  return "?";
+}
+
+bool IsHssPath(std::string_view path) { return path.substr(0, 4) == "/v5/"; }
+
+}  // namespace
+
+ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
+                       const Authenticator& auth)
+    : store_(store), auth_(auth), hss_ports_(store), ingest_(ingestor) {
+  Add("GET", "/healthz", NativeErrorResponse,
+      [](const Request&) -> Result<Response> { return JsonResponse(200, R"({"status":"ok"})"); });
+  Add("POST", "/v1/ingest/ports", NativeErrorResponse,
+      Authenticated([this](const Request& r) { return ingest_.Handle(r); }, false));
+  Add("GET", "/v1/events", NativeErrorResponse,
+      Authenticated([this](const Request& r) { return ListEvents(r); }, false));
+  const struct {
+    const char* pattern;
+    Result<Response> (hss::PortHandlers::*fn)(const Request&) const;
+  } hss_routes[] = {
+      {"/v5/{project_id}/asset/ports", &hss::PortHandlers::ListPorts},
+      {"/v5/{project_id}/asset/port/statistics", &hss::PortHandlers::ListPortStatistics},
+      {"/v5/{project_id}/asset/ports/detail", &hss::PortHandlers::ListPortHost},
+      {"/v5/{project_id}/asset/statistic", &hss::PortHandlers::ShowAssetStatistic},
+  };
+  for (const auto& r : hss_routes) {
+    Add("GET", r.pattern, hss::ErrorResponse,
+        Authenticated([this, fn = r.fn](const Request& q) { return (hss_ports_.*fn)(q); }, true));
+  }
+}
+
+void ApiService::Add(const char* method, const char* pattern, ErrorMapper errors, Handler h) {
+  router_.Add(method, pattern, [errors, h = std::move(h)](const Request& req) -> Result<Response> {
+    auto r = h(req);
+    return r ? std::move(*r) : errors(r.error(), req.request_id);
+  });
+}
+
+Handler ApiService::Authenticated(Handler h, bool check_project) const {
+  return [this, h = std::move(h), check_project](const Request& req) -> Result<Response> {
+    auto who = auth_.Authenticate(req);
+    if (!who) return who.error();
+    if (check_project && req.PathParam("project_id") != who->project) {
+      return PermissionDenied(
+          "Incorrect IAM authentication information: the credential does not belong to this "
+          "project");
+    }
+    Request authed = req;  // handlers read the principal from the request
+    authed.principal = std::move(*who);
+    return h(authed);
+  };
+}
+
+Response ApiService::Dispatch(Request& req) const {
+  req.request_id = NewRequestId();
+  const ErrorMapper errors = IsHssPath(req.target) ? hss::ErrorResponse : NativeErrorResponse;
+  Response resp;
+  try {
+    const size_t q = req.target.find('?');
+    req.path = req.target.substr(0, q);
+    Status st;
+    if (q != std::string::npos) {
+      auto query = ParseQuery(std::string_view(req.target).substr(q + 1));
+      if (query) {
+        req.query = std::move(*query);
+      } else {
+        st = query.error();
+      }
+    }
+    auto match = st.ok() ? router_.Find(req.method, req.path) : Result<Router::Match>(st);
+    if (!match) {
+      resp = errors(match.error(), req.request_id);
+    } else if (match->handler == nullptr) {
+      resp = ErrorBody(404, "APIGW.0101", "The API does not exist or has not been published.",
+                       req.request_id);
+    } else {
+      req.path_params = std::move(match->params);
+      auto r = (*match->handler)(req);
+      resp = r ? std::move(*r) : errors(r.error(), req.request_id);
+    }
+  } catch (const std::exception& e) {
+    resp = errors(InternalError(e.what()), req.request_id);
+  }
+  resp.headers.emplace_back("X-Request-Id", req.request_id);
+  return resp;
+}
+
+Result<Response> ApiService::ListEvents(const Request& req) const {
+  const hss::Params p(req);
+  PA_ASSIGN_OR_RETURN(host_id, p.String("host_id", 1, 128));
+  PA_ASSIGN_OR_RETURN(since, p.Int("since", 0, INT64_MAX));
+  PA_ASSIGN_OR_RETURN(limit, p.Int("limit", 1, 10000));
+  PA_ASSIGN_OR_RETURN(
+      events, store_.ListEvents(req.principal->project, host_id.value_or(""), since.value_or(0),
+                                static_cast<int>(limit.value_or(1000))));
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  auto str = [&w](const char* k, std::string_view v) {
+    w.Key(k);
+    w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+  };
+  w.StartObject();
+  w.Key("events");
+  w.StartArray();
+  for (const store::PortEvent& e : events) {
+    w.StartObject();
+    str("host_id", e.host_id);
+    w.Key("at");
+    w.Int64(e.at_ms);
+    str("kind", EventKindName(e.kind));
+    w.Key("netns");
+    w.Uint64(e.key.netns);
+    str("laddr", e.key.laddr);
+    w.Key("port");
+    w.Int(e.key.port);
+    str("type", SockTypeName(e.key.type));
+    w.Key("pid");
+    w.Int(e.pid);
+    str("path", e.path);
+    str("container_id", e.container_id);
+    str("status", RiskStatusName(e.status));
+    if (e.kind == store::EventKind::kChange) {
+      str("old_path", e.old_path);
+      str("old_container_id", e.old_container_id);
+      str("old_status", RiskStatusName(e.old_status));
+    }
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+}  // namespace portatlas::api

@@ -1,0 +1,52 @@
+// ApiService: the whole HTTP API wired in one place. Dispatch() runs the pipeline for every
+// request: request id -> parse query -> route -> filters (authentication, project check) ->
+// handler -> the family's error mapping; every response carries X-Request-Id. It never throws
+// and never answers 500 for bad input. Thread-safe.
+//
+// Routes:
+//   GET  /healthz                                       liveness (no auth)
+//   POST /v1/ingest/ports                               agents (docs/ingest.md)
+//   GET  /v1/events                                     port history (host_id, since)
+//   GET  /v5/{project_id}/asset/ports                   HSS ListPorts
+//   GET  /v5/{project_id}/asset/port/statistics         HSS ListPortStatistics
+//   GET  /v5/{project_id}/asset/ports/detail            HSS ListPortHost
+//   GET  /v5/{project_id}/asset/statistic               HSS ShowAssetStatistic
+#ifndef PORTATLAS_API_API_SERVICE_H_
+#define PORTATLAS_API_API_SERVICE_H_
+
+#include "api/authenticator.h"
+#include "api/hss/port_handlers.h"
+#include "api/http.h"
+#include "api/ingest_handler.h"
+#include "api/router.h"
+#include "inventory/ingestor.h"
+#include "store/store.h"
+
+namespace portatlas::api {
+
+class ApiService {
+ public:
+  // Borrows everything; all must outlive the service.
+  ApiService(store::Store& store, inventory::Ingestor& ingestor, const Authenticator& auth);
+
+  Response Dispatch(Request& req) const;
+
+ private:
+  using ErrorMapper = Response (*)(const Status&, std::string_view);
+  // Wraps `h` with authentication; with `check_project`, the {project_id} of the path must be
+  // the credential's own.
+  Handler Authenticated(Handler h, bool check_project) const;
+  void Add(const char* method, const char* pattern, ErrorMapper errors, Handler h);
+
+  Result<Response> ListEvents(const Request& req) const;
+
+  store::Store& store_;
+  const Authenticator& auth_;
+  hss::PortHandlers hss_ports_;
+  IngestHandler ingest_;
+  Router router_;
+};
+
+}  // namespace portatlas::api
+
+#endif  // PORTATLAS_API_API_SERVICE_H_

@@ -1,0 +1,297 @@
+// The API pipeline end to end below HTTP: real SQLite store, real ingestor, real authenticator.
+#include "api/api_service.h"
+
+#include <gtest/gtest.h>
+#include <rapidjson/document.h>
+#include <stdlib.h>
+
+#include <filesystem>
+
+#include "api/auth/sdk_signer.h"
+#include "store/sqlite_store.h"
+
+namespace portatlas::api {
+namespace {
+
+using std::chrono::system_clock;
+
+struct Reply {
+  int status;
+  rapidjson::Document json;
+  Response raw;
+};
+
+class ApiServiceTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/portatlas-api-XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    dir_ = dir;
+    store_ = std::move(*store::SqliteStore::Open(dir_ + "/db.sqlite"));
+    box_ = std::make_unique<auth::SecretBox>(
+        std::move(*auth::SecretBox::FromKey(std::string(32, 'k'))));
+    kb_ = std::move(*inventory::RiskKb::BuiltIn());
+    ingestor_ = std::make_unique<inventory::Ingestor>(*store_, kb_, services_);
+    auth_ = std::make_unique<Authenticator>(*store_, *box_, [this] { return now_; });
+    service_ = std::make_unique<ApiService>(*store_, *ingestor_, *auth_);
+    AddToken("tok-a", "projA", {"0", "ep1"});
+    AddToken("tok-b", "projB", {"0"});
+    store::CredentialRow k;
+    k.id = "ak1";
+    k.kind = store::CredentialKind::kAkSk;
+    k.project = "projA";
+    k.eps = {"0"};
+    k.access_key = "AKTEST0000000000";
+    k.sealed_sk = *box_->Seal("secret-key", k.access_key);
+    ASSERT_TRUE(store_->PutCredential(k).ok());
+    Ingest("tok-a", R"({"host_id":"h1","agent_id":"a1","host_name":"alpha","host_ip":"198.18.0.1",
+      "collected_at":1,"seq":1,"ports":[
+      {"laddr":"0.0.0.0","port":22,"type":"TCP","pid":5,"path":"/usr/sbin/sshd","netns":1},
+      {"laddr":"::","port":8080,"type":"TCP6","pid":6,"path":"/srv/app","netns":1},
+      {"laddr":"0.0.0.0","port":6379,"type":"TCP","pid":7,"path":"/r","netns":2,
+       "container_id":")" +
+                        std::string(64, 'c') + R"("}]})");
+    Ingest("tok-b", R"({"host_id":"hb","agent_id":"ab","collected_at":1,"seq":1,"ports":[
+      {"laddr":"0.0.0.0","port":2222,"type":"TCP","pid":9,"path":"/secret/b","netns":1}]})");
+  }
+  void TearDown() override {
+    service_.reset();
+    ingestor_.reset();
+    store_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  void AddToken(const std::string& token, const std::string& project,
+                std::vector<std::string> eps) {
+    store::CredentialRow c;
+    c.id = "id-" + token;
+    c.project = project;
+    c.eps = std::move(eps);
+    c.token_hash = auth::HashToken(token);
+    ASSERT_TRUE(store_->PutCredential(c).ok());
+  }
+
+  Reply Call(const std::string& method, const std::string& target, const std::string& token,
+             const std::string& body = "") {
+    Request req;
+    req.method = method;
+    req.target = target;
+    if (!token.empty()) req.headers.emplace_back("X-Auth-Token", token);
+    req.body = body;
+    Reply r{0, {}, service_->Dispatch(req)};
+    r.status = r.raw.status;
+    r.json.Parse(r.raw.body.c_str());
+    EXPECT_FALSE(r.json.HasParseError()) << r.raw.body;
+    bool has_id = false;
+    for (const auto& [k, v] : r.raw.headers) has_id |= k == "X-Request-Id" && v.size() == 32;
+    EXPECT_TRUE(has_id) << "every response carries X-Request-Id";
+    return r;
+  }
+
+  void Ingest(const std::string& token, const std::string& body) {
+    Reply r = Call("POST", "/v1/ingest/ports", token, body);
+    ASSERT_EQ(r.status, 200) << r.raw.body;
+  }
+
+  std::string dir_;
+  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<auth::SecretBox> box_;
+  inventory::RiskKb kb_;
+  inventory::ServicesDb services_;
+  std::unique_ptr<inventory::Ingestor> ingestor_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<ApiService> service_;
+  system_clock::time_point now_ = system_clock::now();
+};
+
+TEST_F(ApiServiceTest, ListPortsOfAHost) {
+  Reply r = Call("GET", "/v5/projA/asset/ports?host_id=h1", "tok-a");
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.json["total_num"].GetInt(), 2);  // category defaults to host
+  const auto& first = r.json["data_list"][0];
+  EXPECT_STREQ(first["host_id"].GetString(), "h1");
+  EXPECT_STREQ(first["laddr"].GetString(), "0.0.0.0");
+  EXPECT_EQ(first["port"].GetInt(), 22);
+  EXPECT_STREQ(first["type"].GetString(), "TCP");
+  EXPECT_EQ(first["pid"].GetInt(), 5);
+  EXPECT_STREQ(first["path"].GetString(), "/usr/sbin/sshd");
+  EXPECT_STREQ(first["agent_id"].GetString(), "a1");
+  EXPECT_STREQ(first["container_id"].GetString(), "");
+  EXPECT_STREQ(first["status"].GetString(), "normal");
+  r = Call("GET", "/v5/projA/asset/ports?host_id=h1&category=container", "tok-a");
+  ASSERT_EQ(r.json["total_num"].GetInt(), 1);
+  EXPECT_EQ(r.json["data_list"][0]["container_id"].GetStringLength(), 64u);
+  r = Call("GET", "/v5/projA/asset/ports?host_id=h1&type=TCP6&port=8080&host_name=lph", "tok-a");
+  EXPECT_EQ(r.json["total_num"].GetInt(), 1);
+}
+
+TEST_F(ApiServiceTest, StatisticsAndPortHost) {
+  Reply r = Call("GET", "/v5/projA/asset/port/statistics?sort_key=port&sort_dir=desc", "tok-a");
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  ASSERT_EQ(r.json["total_num"].GetInt(), 2);
+  EXPECT_EQ(r.json["data_list"][0]["port"].GetInt(), 8080);
+  EXPECT_EQ(r.json["data_list"][0]["num"].GetInt(), 1);
+  r = Call("GET", "/v5/projA/asset/port/statistics?category=container&status=danger", "tok-a");
+  ASSERT_EQ(r.json["total_num"].GetInt(), 1);
+  EXPECT_STREQ(r.json["data_list"][0]["status"].GetString(), "danger");
+  r = Call("GET", "/v5/projA/asset/ports/detail?port=22", "tok-a");
+  ASSERT_EQ(r.json["total_num"].GetInt(), 1);
+  EXPECT_STREQ(r.json["data_list"][0]["host_name"].GetString(), "alpha");
+  EXPECT_STREQ(r.json["data_list"][0]["host_ip"].GetString(), "198.18.0.1");
+  r = Call("GET", "/v5/projA/asset/statistic", "tok-a");
+  EXPECT_EQ(r.json["port_num"].GetInt(), 2);
+}
+
+struct BadParam {
+  std::string path;   // under /v5/projA/asset/
+  std::string query;  // appended to the required parameters
+};
+
+class ApiBadParamTest : public ApiServiceTest, public testing::WithParamInterface<BadParam> {};
+
+TEST_P(ApiBadParamTest, Is400Hss0001) {
+  Reply r =
+      Call("GET", std::string("/v5/projA/asset/") + GetParam().path + GetParam().query, "tok-a");
+  EXPECT_EQ(r.status, 400) << r.raw.body;
+  ASSERT_TRUE(r.json.IsObject());
+  EXPECT_STREQ(r.json["error_code"].GetString(), "HSS.0001");
+  EXPECT_TRUE(r.json["error_msg"].IsString());
+}
+
+// Every parameter of the three APIs, bounds included.
+INSTANTIATE_TEST_SUITE_P(
+    Table, ApiBadParamTest,
+    testing::Values(
+        BadParam{"ports?", ""},  // host_id missing
+        BadParam{"ports?host_id=", ""}, BadParam{"ports?host_id=h1", "&limit=9"},
+        BadParam{"ports?host_id=h1", "&limit=201"}, BadParam{"ports?host_id=h1", "&limit=x"},
+        BadParam{"ports?host_id=h1", "&offset=-1"}, BadParam{"ports?host_id=h1", "&offset=2000001"},
+        BadParam{"ports?host_id=h1", "&port=0"}, BadParam{"ports?host_id=h1", "&port=65536"},
+        BadParam{"ports?host_id=h1", "&port=22.5"}, BadParam{"ports?host_id=h1", "&type=SCTP"},
+        BadParam{"ports?host_id=h1", "&type=tcp"}, BadParam{"ports?host_id=h1", "&status=bad"},
+        BadParam{"ports?host_id=h1", "&category=vm"},
+        BadParam{"ports?host_id=h1", "&limit=10&limit=20"},
+        BadParam{"ports?host_id=h1", "&host_name=" + std::string(129, 'n')},
+        BadParam{"ports?host_id=h1", "&port=%zz"}, BadParam{"port/statistics?", "limit=9"},
+        BadParam{"port/statistics?", "limit=201"}, BadParam{"port/statistics?", "offset=-1"},
+        BadParam{"port/statistics?", "offset=2000001"}, BadParam{"port/statistics?", "port=0"},
+        BadParam{"port/statistics?", "port=65536"}, BadParam{"port/statistics?", "port_string="},
+        BadParam{"port/statistics?", "type=ICMP"}, BadParam{"port/statistics?", "status=high"},
+        BadParam{"port/statistics?", "category=pod"}, BadParam{"port/statistics?", "sort_dir=up"},
+        BadParam{"port/statistics?", "sort_key=num"},
+        BadParam{"port/statistics?", "offset=99999999999999999999"},
+        BadParam{"ports/detail?", ""},  // port missing
+        BadParam{"ports/detail?port=22", "&limit=9"},
+        BadParam{"ports/detail?port=22", "&limit=201"},
+        BadParam{"ports/detail?port=22", "&offset=-1"},
+        BadParam{"ports/detail?port=22", "&offset=2000001"}, BadParam{"ports/detail?port=0", ""},
+        BadParam{"ports/detail?port=65536", ""}, BadParam{"ports/detail?port=22", "&type=X"},
+        BadParam{"ports/detail?port=22", "&category=x"}, BadParam{"statistic?", "category=x"}));
+
+TEST_F(ApiServiceTest, BoundsThemselvesAreAccepted) {
+  for (const char* q :
+       {"limit=10", "limit=200", "offset=0", "offset=2000000", "port=1", "port=65535", "type=UDP6",
+        "status=unknown", "status=unknow", "category=host", "sort_dir=asc", "port_string=2"}) {
+    Reply r = Call("GET", std::string("/v5/projA/asset/port/statistics?") + q, "tok-a");
+    EXPECT_EQ(r.status, 200) << q << ": " << r.raw.body;
+  }
+}
+
+TEST_F(ApiServiceTest, MissingOrUnknownTokenIs401) {
+  Reply r = Call("GET", "/v5/projA/asset/port/statistics", "");
+  EXPECT_EQ(r.status, 401);
+  EXPECT_STREQ(r.json["error_code"].GetString(), "APIGW.0301");
+  r = Call("GET", "/v5/projA/asset/port/statistics", "not-a-token");
+  EXPECT_EQ(r.status, 401);
+  r = Call("POST", "/v1/ingest/ports", "nope", "{}");
+  EXPECT_EQ(r.status, 401);
+}
+
+TEST_F(ApiServiceTest, ProjectATokenGetsNoDataOfProjectB) {
+  for (const char* path : {"/v5/projB/asset/ports?host_id=hb", "/v5/projB/asset/port/statistics",
+                           "/v5/projB/asset/ports/detail?port=2222", "/v5/projB/asset/statistic"}) {
+    Reply r = Call("GET", path, "tok-a");
+    EXPECT_EQ(r.status, 403) << path;
+    EXPECT_EQ(r.raw.body.find("2222"), std::string::npos);
+    EXPECT_EQ(r.raw.body.find("/secret/b"), std::string::npos);
+  }
+  // And B's host is invisible under A's own path.
+  Reply r = Call("GET", "/v5/projA/asset/ports/detail?port=2222", "tok-a");
+  EXPECT_EQ(r.json["total_num"].GetInt(), 0);
+}
+
+TEST_F(ApiServiceTest, EnterpriseProjects) {
+  Reply r = Call("GET", "/v5/projA/asset/port/statistics?enterprise_project_id=ep1", "tok-a");
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.json["total_num"].GetInt(), 0);  // nothing reported into ep1
+  r = Call("GET", "/v5/projA/asset/port/statistics?enterprise_project_id=all_granted_eps", "tok-a");
+  EXPECT_EQ(r.json["total_num"].GetInt(), 2);
+  r = Call("GET", "/v5/projA/asset/port/statistics?enterprise_project_id=ep9", "tok-a");
+  EXPECT_EQ(r.status, 403);
+}
+
+TEST_F(ApiServiceTest, UnknownPathAndMethod) {
+  Reply r = Call("GET", "/v5/projA/asset/nothing", "tok-a");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_STREQ(r.json["error_code"].GetString(), "APIGW.0101");
+  r = Call("DELETE", "/v5/projA/asset/ports", "tok-a");
+  EXPECT_EQ(r.status, 404);
+}
+
+TEST_F(ApiServiceTest, AkSkSignedRequest) {
+  auto signed_call = [&](const std::string& sk, system_clock::time_point date) {
+    auth::WireRequest wire{"GET", "/v5/projA/asset/port/statistics?limit=10", {}, ""};
+    wire.headers = {{"Host", "127.0.0.1:8080"},
+                    {"Content-Type", "application/json"},
+                    {"X-Sdk-Date", auth::FormatSdkDate(date)}};
+    auto authz =
+        auth::SignSdkRequest(wire, "AKTEST0000000000", sk, {"content-type", "host", "x-sdk-date"});
+    EXPECT_TRUE(authz);
+    Request req;
+    req.method = wire.method;
+    req.target = wire.target;
+    req.headers = wire.headers;
+    req.headers.emplace_back("Authorization", *authz);
+    return service_->Dispatch(req);
+  };
+  EXPECT_EQ(signed_call("secret-key", now_).status, 200);
+  EXPECT_EQ(signed_call("wrong-key", now_).status, 401);
+  EXPECT_EQ(signed_call("secret-key", now_ - std::chrono::minutes(16)).status, 401);
+}
+
+TEST_F(ApiServiceTest, IngestRejectsBadBodiesWithoutApplyingAnything) {
+  for (const char* body :
+       {"", "{", "[]", "null", R"({"host_id":"h9"})",
+        R"({"host_id":"h9","agent_id":"a","collected_at":1,"seq":1,"ports":[{"port":1}]})",
+        R"({"host_id":"h9","agent_id":"a","collected_at":1,"seq":1,"ports":[
+           {"laddr":"0.0.0.0","port":70000,"type":"TCP"}]})",
+        R"({"host_id":"h9","agent_id":"a","collected_at":1,"seq":-1,"ports":[]})",
+        R"({"snapshots":[]})",
+        R"({"snapshots":[{"host_id":"h9","agent_id":"a","collected_at":1,"seq":1,"ports":[]},
+           {"host_id":"h10"}]})"}) {
+    Reply r = Call("POST", "/v1/ingest/ports", "tok-a", body);
+    EXPECT_EQ(r.status, 400) << body << " -> " << r.raw.body;
+    EXPECT_STREQ(r.json["error_code"].GetString(), "PA.0001");
+  }
+  Reply r = Call("GET", "/v5/projA/asset/ports?host_id=h9", "tok-a");
+  EXPECT_EQ(r.json["total_num"].GetInt(), 0);  // the valid first snapshot was not applied either
+}
+
+TEST_F(ApiServiceTest, IngestIntoUngrantedEnterpriseProjectIs403) {
+  Reply r = Call("POST", "/v1/ingest/ports", "tok-b",
+                 R"({"host_id":"x","agent_id":"a","collected_at":1,"seq":1,
+                     "enterprise_project_id":"ep1","ports":[]})");
+  EXPECT_EQ(r.status, 403);
+}
+
+TEST_F(ApiServiceTest, EventsRecordCloses) {
+  Ingest("tok-a", R"({"host_id":"h1","agent_id":"a1","collected_at":2,"seq":2,"ports":[
+      {"laddr":"0.0.0.0","port":22,"type":"TCP","pid":5,"path":"/usr/sbin/sshd","netns":1}]})");
+  Reply r = Call("GET", "/v1/events?host_id=h1&since=2", "tok-a");
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  ASSERT_EQ(r.json["events"].Size(), 2u);
+  EXPECT_STREQ(r.json["events"][0]["kind"].GetString(), "close");
+}
+
+}  // namespace
+}  // namespace portatlas::api

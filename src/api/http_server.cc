@@ -1,0 +1,157 @@
+#include "api/http_server.h"
+
+#include <fmt/format.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <thread>
+#include <vector>
+
+namespace portatlas::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+Request ToRequest(const http::request<http::string_body>& in) {
+  Request r;
+  r.method = std::string(in.method_string());
+  r.target = std::string(in.target());
+  for (const auto& f : in)
+    r.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+  r.body = in.body();
+  return r;
+}
+
+http::response<http::string_body> ToBeast(Response&& r, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(r.status), version};
+  out.set(http::field::content_type, r.content_type);
+  for (auto& [k, v] : r.headers) out.set(k, v);
+  out.body() = std::move(r.body);
+  out.keep_alive(keep_alive);
+  out.prepare_payload();
+  return out;
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, const HttpServer::Dispatch& dispatch,
+          const HttpServerOptions& options)
+      : stream_(std::move(socket)), dispatch_(dispatch), options_(options) {}
+
+  void Start() { ReadNext(); }
+
+ private:
+  void ReadNext() {
+    parser_.emplace();
+    parser_->body_limit(options_.body_limit_bytes);
+    stream_.expires_after(std::chrono::seconds(options_.read_timeout_s));
+    http::async_read(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::operation_aborted) {
+      return Close();
+    }
+    if (ec) {
+      // Oversized or unparsable: answer once and close, in the gateway's error shape.
+      const bool too_big = ec == http::error::body_limit;
+      Response r = JsonResponse(
+          too_big ? 413 : 400,
+          fmt::format(R"({{"error_code":"APIGW.0201","error_msg":"{}","request_id":"{}"}})",
+                      too_big ? "Request entity too large" : "Bad request", NewRequestId()));
+      return Write(ToBeast(std::move(r), 11, false));
+    }
+    http::request<http::string_body> in = parser_->release();
+    Request req = ToRequest(in);
+    Response resp = dispatch_(req);
+    Write(ToBeast(std::move(resp), in.version(), in.keep_alive()));
+  }
+
+  void Write(http::response<http::string_body>&& resp) {
+    auto msg = std::make_shared<http::response<http::string_body>>(std::move(resp));
+    stream_.expires_after(std::chrono::seconds(options_.read_timeout_s));
+    http::async_write(stream_, *msg,
+                      [self = shared_from_this(), msg](beast::error_code ec, size_t) {
+                        if (ec || !msg->keep_alive()) return self->Close();
+                        self->ReadNext();
+                      });
+  }
+
+  void Close() {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  const HttpServer::Dispatch& dispatch_;
+  const HttpServerOptions& options_;
+};
+
+}  // namespace
+
+struct HttpServer::Impl {
+  Impl(Dispatch d, HttpServerOptions o)
+      : dispatch(std::move(d)), options(o), ioc(o.threads), acceptor(ioc) {}
+
+  void Accept() {
+    acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
+      if (ec == asio::error::operation_aborted) return;
+      if (!ec) std::make_shared<Session>(std::move(s), dispatch, options)->Start();
+      Accept();
+    });
+  }
+
+  Dispatch dispatch;
+  HttpServerOptions options;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+};
+
+HttpServer::HttpServer(Dispatch dispatch, HttpServerOptions options)
+    : impl_(std::make_unique<Impl>(std::move(dispatch), options)) {}
+
+HttpServer::~HttpServer() { Stop(); }
+
+Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
+  beast::error_code ec;
+  const auto addr = asio::ip::make_address(host, ec);
+  if (ec) return InvalidArgument(fmt::format("listen address '{}': {}", host, ec.message()));
+  const tcp::endpoint ep(addr, port);
+  auto& a = impl_->acceptor;
+  a.open(ep.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(ep, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) return Unavailable(fmt::format("listen {}:{}: {}", host, port, ec.message()));
+  impl_->Accept();
+  return a.local_endpoint().port();
+}
+
+void HttpServer::Run() {
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl_->options.threads; ++i) {
+    threads.emplace_back([this] { impl_->ioc.run(); });
+  }
+  impl_->ioc.run();
+  for (auto& t : threads) t.join();
+}
+
+void HttpServer::Stop() {
+  asio::post(impl_->ioc, [this] {
+    beast::error_code ignored;
+    impl_->acceptor.close(ignored);
+  });
+  impl_->ioc.stop();
+}
+
+}  // namespace portatlas::api
