@@ -26,6 +26,7 @@ struct PortsArgs {
   std::string risk_kb;  // operator override; default: kSystemRiskKb when it exists
   std::string services = "/etc/services";
   int threads = 2;
+  std::vector<std::string> only_netns;
 };
 
 int RunPorts(const PortsArgs& args) {
@@ -51,6 +52,7 @@ int RunPorts(const PortsArgs& args) {
                                            : collect::Backend::kAuto;
   opts.netns_dirs = args.netns_dirs;
   opts.owner_threads = args.threads;
+  opts.only_netns = args.only_netns;
   if (::geteuid() != 0) {
     fmt::print(stderr,
                "warning: not root: other namespaces and other users' processes may be "
@@ -105,6 +107,8 @@ void AddPortsCommand(CLI::App& app) {
   cmd->add_option("--netns-dir", args->netns_dirs,
                   "Directory of bind-mounted namespace files (repeatable)")
       ->capture_default_str();
+  cmd->add_option("--netns", args->only_netns,
+                  "Only this namespace: ip-netns name, inode, or self (repeatable)");
   cmd->add_option("--threads", args->threads, "Threads for the /proc/PID/fd walk")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();

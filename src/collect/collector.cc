@@ -125,6 +125,17 @@ ListeningSocket MakeRecord(const Found& f, const SocketOwner* owner, const Proce
 Collector::Collector(const ProcFs& proc, CollectorOptions options)
     : proc_(proc), options_(std::move(options)) {}
 
+bool Collector::Selected(const NetnsInfo& ns, uint64_t own_netns) const {
+  if (options_.only_netns.empty()) return true;
+  for (const std::string& want : options_.only_netns) {
+    if (want == ns.name || want == std::to_string(ns.inode) ||
+        (want == "self" && ns.inode == own_netns)) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Status Collector::ReadNamespace(const NetnsInfo& ns, uint64_t own_netns, bool* netlink_works,
                                 std::vector<SocketEntry>* out,
                                 std::vector<std::string>* warnings) const {
@@ -162,6 +173,7 @@ Result<Snapshot> Collector::Collect() {
   std::vector<Found> found;
   bool netlink_works = options_.backend != Backend::kProc;
   for (const NetnsInfo& ns : namespaces) {
+    if (!Selected(ns, snap.own_netns)) continue;
     std::vector<SocketEntry> entries;
     Status st = ReadNamespace(ns, snap.own_netns, &netlink_works, &entries, &snap.warnings);
     if (!st.ok()) {

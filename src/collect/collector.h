@@ -31,6 +31,10 @@ struct CollectorOptions {
   std::vector<std::string> netns_dirs = {"/run/netns"};
   // Threads for the /proc/PID/fd walk.
   int owner_threads = 2;
+  // When non-empty, only these namespaces are listed: `ip netns` names, inode numbers, or
+  // "self" for the collector's own. Others are skipped silently (an agent scoped to part of
+  // the host, e.g. one per tenant namespace).
+  std::vector<std::string> only_netns;
 };
 
 struct ListeningSocket {
@@ -68,6 +72,7 @@ class Collector {
   // Listening sockets of one namespace through the configured backend; in auto mode it falls
   // back to /proc (and clears *netlink_works when netlink is missing altogether). On failure,
   // the error names the namespace and `out` is empty.
+  bool Selected(const NetnsInfo& ns, uint64_t own_netns) const;
   Status ReadNamespace(const NetnsInfo& ns, uint64_t own_netns, bool* netlink_works,
                        std::vector<SocketEntry>* out, std::vector<std::string>* warnings) const;
 

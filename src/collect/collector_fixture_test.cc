@@ -139,6 +139,23 @@ TEST_F(CollectorFixtureTest, FallsBackToNextPidWhenFirstVanished) {
   EXPECT_NE(Find(s, SockType::kTcp, 6379, 200), nullptr);
 }
 
+TEST_F(CollectorFixtureTest, OnlySelectedNamespacesAreListed) {
+  auto proc = ProcFs::Open(d_.path());
+  ASSERT_TRUE(proc);
+  CollectorOptions opts;
+  opts.backend = Backend::kProc;
+  opts.netns_dirs = {};
+  opts.only_netns = {"200"};
+  auto snap = Collector(*proc, opts).Collect();
+  ASSERT_TRUE(snap);
+  ASSERT_EQ(snap->sockets.size(), 1u);
+  EXPECT_EQ(snap->sockets[0].netns, 200u);
+  opts.only_netns = {"no-such-namespace"};
+  snap = Collector(*proc, opts).Collect();
+  ASSERT_TRUE(snap);
+  EXPECT_TRUE(snap->sockets.empty());
+}
+
 TEST(CollectorTest, MissingProcRootFails) {
   FixtureDir d;
   auto proc = ProcFs::Open(d.path());
