@@ -117,8 +117,9 @@ Status SyncParentDirectory(const std::string& path) {
       slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
   const UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "opening directory " + dir);
-  if (fsync(fd.get()) != 0 && errno != EINVAL)
+  if (fsync(fd.get()) != 0 && errno != EINVAL) {
     return ErrnoStatus(errno, "syncing directory " + dir);
+  }
   return Status::Ok();
 }
 
