@@ -39,7 +39,7 @@ SignalClock::SignalClock() {
   sa.sa_handler = OnStopSignal;
   sigemptyset(&sa.sa_mask);
   // SA_RESTART keeps reads of /proc and socket calls from failing with EINTR.
-  sa.sa_flags = SA_RESTART | SA_RESETHAND;
+  sa.sa_flags = static_cast<int>(SA_RESTART | SA_RESETHAND);
   PA_CHECK(::sigaction(SIGINT, &sa, &g_old_int) == 0);
   PA_CHECK(::sigaction(SIGTERM, &sa, &g_old_term) == 0);
 }

@@ -38,6 +38,9 @@ void AddCollectorOptions(CLI::App* cmd, AgentArgs& args) {
   cmd->add_option("--netns-dir", args.options.collector.netns_dirs,
                   "Directory of bind-mounted namespace files (repeatable)")
       ->capture_default_str();
+  cmd->add_option("--netns", args.options.collector.only_netns,
+                  "Only this namespace: ip-netns name, inode, or self (repeatable); a scoped "
+                  "agent should also get its own --host-id and --state-dir");
   cmd->add_option("--proc-root", args.options.proc_root, "procfs root (for tests)")
       ->group("")  // hidden
       ->capture_default_str();
