@@ -151,10 +151,11 @@ Result<std::vector<inventory::HostSnapshot>> ParseIngestBody(
                                        doc.GetErrorOffset()));
   }
   if (!doc.IsObject()) return InvalidArgument("body must be a JSON object");
+  const JsonValue& root = doc;  // const iterators: RapidJSON's mixed ones compare ambiguously
   std::vector<inventory::HostSnapshot> out;
-  auto batch = doc.FindMember("snapshots");
-  if (batch == doc.MemberEnd()) {
-    PA_ASSIGN_OR_RETURN(s, ParseSnapshot(doc, "body", project, granted_eps));
+  auto batch = root.FindMember("snapshots");
+  if (batch == root.MemberEnd()) {
+    PA_ASSIGN_OR_RETURN(s, ParseSnapshot(root, "body", project, granted_eps));
     out.push_back(std::move(s));
     return out;
   }
