@@ -53,14 +53,14 @@ ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
 }
 
 void ApiService::Add(const char* method, const char* pattern, ErrorMapper errors, Handler h) {
-  router_.Add(method, pattern, [errors, h = std::move(h)](const Request& req) -> Result<Response> {
+  router_.Add(method, pattern, [errors, h = std::move(h)](Request& req) -> Result<Response> {
     auto r = h(req);
     return r ? std::move(*r) : errors(r.error(), req.request_id);
   });
 }
 
 Handler ApiService::Authenticated(Handler h, bool check_project) const {
-  return [this, h = std::move(h), check_project](const Request& req) -> Result<Response> {
+  return [this, h = std::move(h), check_project](Request& req) -> Result<Response> {
     auto who = auth_.Authenticate(req);
     if (!who) return who.error();
     if (check_project && req.PathParam("project_id") != who->project) {
@@ -68,9 +68,8 @@ Handler ApiService::Authenticated(Handler h, bool check_project) const {
           "Incorrect IAM authentication information: the credential does not belong to this "
           "project");
     }
-    Request authed = req;  // handlers read the principal from the request
-    authed.principal = std::move(*who);
-    return h(authed);
+    req.principal = std::move(*who);  // handlers read the principal from the request
+    return h(req);
   };
 }
 

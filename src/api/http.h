@@ -44,7 +44,9 @@ struct Response {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
-using Handler = std::function<Result<Response>(const Request&)>;
+// Filters may annotate the request (e.g. set the principal) before the inner handler runs;
+// handlers themselves take `const Request&`.
+using Handler = std::function<Result<Response>(Request&)>;
 
 // Splits a raw query string into decoded pairs ('+' is a space, %XX a byte). A malformed
 // escape is kInvalidArgument. "a" and "a=" both give ("a", "").

@@ -63,10 +63,10 @@ class Session : public std::enable_shared_from_this<Session> {
     if (ec) {
       // Oversized or unparsable: answer once and close, in the gateway's error shape.
       const bool too_big = ec == http::error::body_limit;
-      Response r = JsonResponse(
-          too_big ? 413 : 400,
-          fmt::format(R"({{"error_code":"APIGW.0201","error_msg":"{}","request_id":"{}"}})",
-                      too_big ? "Request entity too large" : "Bad request", NewRequestId()));
+      const std::string id = NewRequestId();
+      Response r = ErrorBody(too_big ? 413 : 400, "APIGW.0201",
+                             too_big ? "Request entity too large" : "Bad request", id);
+      r.headers.emplace_back("X-Request-Id", id);
       return Write(ToBeast(std::move(r), 11, false));
     }
     http::request<http::string_body> in = parser_->release();

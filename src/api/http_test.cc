@@ -34,7 +34,7 @@ TEST(HttpTest, HeaderLookupIgnoresCase) {
 TEST(RouterTest, MatchesParamsAndMethods) {
   Router router;
   int hit = 0;
-  router.Add("GET", "/v5/{project_id}/asset/ports", [&](const Request&) -> Result<Response> {
+  router.Add("GET", "/v5/{project_id}/asset/ports", [&](Request&) -> Result<Response> {
     ++hit;
     return Response{};
   });

@@ -128,7 +128,8 @@ TEST_F(AgentE2eTest, ApisReturnExactlyTheOpenedListenersAndRecordCloses) {
   HttpReply stats = Get("/asset/port/statistics?limit=200");
   ASSERT_EQ(stats.status, 200) << stats.body;
   std::set<std::tuple<int, std::string, int>> got_stats;
-  for (const auto& item : Json(stats)["data_list"].GetArray()) {
+  const rapidjson::Document stats_json = Json(stats);
+  for (const auto& item : stats_json["data_list"].GetArray()) {
     got_stats.emplace(item["port"].GetInt(), item["type"].GetString(), item["num"].GetInt());
   }
   EXPECT_EQ(got_stats, want_stats);
@@ -156,7 +157,8 @@ TEST_F(AgentE2eTest, ApisReturnExactlyTheOpenedListenersAndRecordCloses) {
       Http(server_.port(), "GET", "/v1/events?host_id=host-a", {{"X-Auth-Token", token_}});
   ASSERT_EQ(events.status, 200) << events.body;
   int closes = 0;
-  for (const auto& e : Json(events)["events"].GetArray()) {
+  const rapidjson::Document events_json = Json(events);
+  for (const auto& e : events_json["events"].GetArray()) {
     if (std::string(e["kind"].GetString()) != "close") continue;
     ++closes;
     EXPECT_EQ(PortKey(e["laddr"].GetString(), e["port"].GetInt(), e["type"].GetString()), closed);

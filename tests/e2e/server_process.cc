@@ -13,7 +13,8 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
-#include <regex>
+#include <string_view>
+#include <thread>
 
 namespace portatlas::e2e {
 
@@ -58,7 +59,7 @@ ServerProcess::~ServerProcess() {
   }
   ::close(err_pipe[1]);
   std::string seen;
-  const std::regex listening(R"(listening on http://127\.0\.0\.1:(\d+))");
+  constexpr std::string_view kListening = "listening on http://127.0.0.1:";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (std::chrono::steady_clock::now() < deadline) {
     pollfd p{err_pipe[0], POLLIN, 0};
@@ -67,9 +68,9 @@ ServerProcess::~ServerProcess() {
     const ssize_t n = ::read(err_pipe[0], buf, sizeof(buf));
     if (n <= 0) break;  // the server exited
     seen.append(buf, static_cast<size_t>(n));
-    std::smatch m;
-    if (std::regex_search(seen, m, listening)) {
-      port_ = std::stoi(m[1]);
+    const size_t at = seen.find(kListening);
+    if (at != std::string::npos && seen.find(' ', at + kListening.size()) != std::string::npos) {
+      port_ = std::atoi(seen.c_str() + at + kListening.size());
       // Keep draining stderr in the background so the server never blocks on a full pipe.
       const int fd = err_pipe[0];
       std::thread([fd] {
@@ -133,9 +134,11 @@ std::string CreateToken(const std::string& data_dir, const std::string& project)
   char buf[512];
   while (size_t n = std::fread(buf, 1, sizeof(buf), f)) out.append(buf, n);
   ::pclose(f);
-  std::smatch m;
-  if (!std::regex_search(out, m, std::regex(R"re("token":"([^"]+)")re"))) return "";
-  return m[1];
+  constexpr std::string_view kKey = "\"token\":\"";
+  const size_t at = out.find(kKey);
+  if (at == std::string::npos) return "";
+  const size_t end = out.find('"', at + kKey.size());
+  return end == std::string::npos ? "" : out.substr(at + kKey.size(), end - at - kKey.size());
 }
 
 }  // namespace portatlas::e2e
