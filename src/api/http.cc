@@ -8,6 +8,8 @@
 #include <array>
 #include <random>
 
+#include "api/auth/uri_encoding.h"
+
 namespace portatlas::api {
 
 std::optional<std::string_view> Request::Header(std::string_view name) const {
@@ -24,37 +26,6 @@ std::string_view Request::PathParam(std::string_view name) const {
   return {};
 }
 
-namespace {
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-}  // namespace
-
-Result<std::string> PercentDecode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '%') {
-      const int hi = i + 2 < s.size() ? HexValue(s[i + 1]) : -1;
-      const int lo = i + 2 < s.size() ? HexValue(s[i + 2]) : -1;
-      if (hi < 0 || lo < 0) {
-        return InvalidArgument(fmt::format("malformed percent-escape at offset {}", i));
-      }
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (c == '+' && plus_is_space) {
-      out.push_back(' ');
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> out;
   while (!query.empty()) {
@@ -63,9 +34,9 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_
     query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
     if (part.empty()) continue;
     const size_t eq = part.find('=');
-    auto name = PercentDecode(part.substr(0, eq), true);
+    auto name = auth::PercentDecode(part.substr(0, eq), true);
     if (!name) return name.error();
-    auto value = PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
+    auto value = auth::PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
     if (!value) return value.error();
     out.emplace_back(std::move(*name), std::move(*value));
   }

@@ -52,9 +52,6 @@ using Handler = std::function<Result<Response>(Request&)>;
 // escape is kInvalidArgument. "a" and "a=" both give ("a", "").
 Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_view query);
 
-// Percent-decodes one path segment or query part; kInvalidArgument on a malformed escape.
-Result<std::string> PercentDecode(std::string_view s, bool plus_is_space);
-
 // A fresh request id: 32 lower-case hex digits.
 std::string NewRequestId();
 

@@ -1,5 +1,7 @@
 #include "api/router.h"
 
+#include "api/auth/uri_encoding.h"
+
 namespace portatlas::api {
 namespace {
 
@@ -38,7 +40,7 @@ Result<Router::Match> Router::Find(std::string_view method, std::string_view raw
     for (size_t i = 0; i < parts.size() && ok; ++i) {
       const std::string& seg = r.segments[i];
       if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-        auto value = PercentDecode(parts[i], false);
+        auto value = auth::PercentDecode(parts[i], false);
         if (!value) return value.error();
         m.params.emplace_back(seg.substr(1, seg.size() - 2), std::move(*value));
       } else {
