@@ -1,10 +1,15 @@
 #include "inventory/ingestor.h"
 
+#include <map>
+#include <tuple>
+
 namespace portatlas::inventory {
 namespace {
 
 // Caps one transaction so a flood of reports still commits (and acknowledges) steadily.
 constexpr size_t kMaxPortsPerBatch = 200000;
+
+using DeltaKey = std::tuple<std::string, std::string, store::Category, uint16_t, SockType>;
 
 }  // namespace
 
@@ -61,6 +66,9 @@ void Ingestor::WriterLoop() {
 Status Ingestor::ApplyBatch(const std::vector<std::shared_ptr<Request>>& batch) {
   for (auto& req : batch) req->results.clear();
   Status st = store_.Write([&](store::StoreWriter& w) -> Status {
+    // Many hosts share few (port, type) keys: merge their aggregate deltas and write each key
+    // once per batch.
+    std::map<DeltaKey, store::StatDelta> deltas;
     for (auto& req : batch) {
       for (const HostSnapshot& snap : req->snapshots) {
         auto old_host = w.GetHost(snap.project, snap.host_id);
@@ -76,7 +84,20 @@ Status Ingestor::ApplyBatch(const std::vector<std::shared_ptr<Request>>& batch) 
         }
         for (const store::PortRow& r : ch.put) PA_RETURN_IF_ERROR(w.PutPort(r));
         for (const store::PortEvent& e : ch.events) PA_RETURN_IF_ERROR(w.AddEvent(e));
-        for (const store::StatDelta& d : ch.deltas) PA_RETURN_IF_ERROR(w.AddStatDelta(d));
+        for (const store::StatDelta& d : ch.deltas) {
+          auto [it, fresh] =
+              deltas.try_emplace(DeltaKey{d.project, d.eps, d.category, d.port, d.type}, d);
+          if (fresh) continue;
+          it->second.num += d.num;
+          it->second.danger += d.danger;
+          it->second.normal += d.normal;
+          it->second.sockets += d.sockets;
+        }
+      }
+    }
+    for (const auto& [key, d] : deltas) {
+      if (d.num != 0 || d.danger != 0 || d.normal != 0 || d.sockets != 0) {
+        PA_RETURN_IF_ERROR(w.AddStatDelta(d));
       }
     }
     return Status::Ok();
