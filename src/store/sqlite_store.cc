@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <iterator>
+#include <mutex>
 
 #include "store/migrations.h"
 #include "store/sqlite_rows.h"
@@ -202,6 +203,14 @@ class SqliteWriter final : public StoreWriter {
 }  // namespace
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) {
+  // Debian's libsqlite3 keeps memory statistics, which puts every allocation of every
+  // connection behind one process-wide mutex; concurrent readers then queue on it (measured:
+  // 3x fewer requests/s on an aggregate query at 8 connections). Must precede initialisation.
+  static std::once_flag memstatus_off;
+  std::call_once(memstatus_off, [] {
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite3_initialize();
+  });
   auto db = SqliteDb::Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return db.error();
   // WAL: readers never block the writer; FULL: the WAL is synced at every commit.
