@@ -69,7 +69,7 @@ function sock(laddr, port, type, pid, p, extra = {}) {
 
 const SNAPSHOTS = [
   {
-    host_id: HOST_A, agent_id: AGENT_A, host_name: 'db-a', host_ip: '10.0.0.1',
+    host_id: HOST_A, agent_id: AGENT_A, host_name: 'db-a', host_ip: '198.18.0.1',
     collected_at: Date.now() - 1000, seq: 1,
     ports: [
       sock('0.0.0.0', 22, 'TCP', 101, '/usr/sbin/sshd'),
@@ -79,7 +79,7 @@ const SNAPSHOTS = [
     ],
   },
   {
-    host_id: HOST_B, agent_id: AGENT_B, host_name: HOST_B_NAME, host_ip: '10.0.0.2',
+    host_id: HOST_B, agent_id: AGENT_B, host_name: HOST_B_NAME, host_ip: '198.18.0.2',
     collected_at: Date.now() - 1000, seq: 1,
     ports: [
       sock('0.0.0.0', 22, 'TCP', 111, '/usr/sbin/sshd'),
