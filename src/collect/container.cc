@@ -62,6 +62,7 @@ std::optional<ContainerRef> ContainerFromCgroupPath(std::string_view path) {
   // The innermost container wins; sub-cgroups a container makes for itself sit below it.
   for (size_t i = parts.size(); i-- > 0;) {
     const std::string_view part = StripSuffix(parts[i], ".scope");
+    if (part.empty()) continue;  // a bare ".scope" names nothing
     if (StartsWith(part, "lxc.payload.") && part.size() > 12) {
       return ContainerRef{std::string(part.substr(12)), "lxc"};
     }

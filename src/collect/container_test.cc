@@ -65,6 +65,8 @@ INSTANTIATE_TEST_SUITE_P(
              "docker"},
         Case{"lxc_payload", "0::/lxc.payload.web1\n", "web1", "lxc"},
         Case{"lxc_v1", "3:cpu:/lxc/db2\n", "db2", "lxc"},
+        // Found by cgroup_fuzz: a bare ".scope" under /lxc is not a container with an empty id.
+        Case{"lxc_bare_scope", "0::/lxc/.scope/w\n", "", ""},
         Case{"host_process", "0::/system.slice/sshd.service\n", "", ""},
         Case{"root_cgroup", "0::/\n", "", ""},
         Case{"user_session", "0::/user.slice/user-0.slice/session-3.scope\n", "", ""},
