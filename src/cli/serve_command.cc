@@ -16,6 +16,7 @@
 #include "api/http_server.h"
 #include "cli/data_dir.h"
 #include "cli/risk_kb_file.h"
+#include "core/text.h"
 #include "inventory/ingestor.h"
 
 namespace portatlas::cli {
@@ -33,8 +34,15 @@ struct ServeArgs {
 
 // Applies a TOML config file; flags given on the command line win (`given` names them).
 Status ApplyConfig(const std::string& path, const std::set<std::string>& given, ServeArgs* a) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return NotFound(fmt::format("cannot read config {}", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  // TOML is UTF-8 by definition, and toml11 3.7 overreads on some invalid sequences.
+  if (!IsValidUtf8(text.str()))
+    return InvalidArgument(fmt::format("config {}: not valid UTF-8", path));
   try {
-    const toml::value root = toml::parse(path);
+    const toml::value root = toml::parse(text, path);
     static const std::set<std::string> kKeys = {"listen",  "data_dir", "db",
                                                 "threads", "risk_kb",  "services"};
     for (const auto& [key, value] : root.as_table()) {

@@ -37,6 +37,10 @@ std::optional<uint64_t> ParseUint(std::string_view s, uint64_t max_value = UINT6
 // max_value.
 std::optional<uint64_t> ParseHex(std::string_view s, uint64_t max_value = UINT64_MAX);
 
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past
+// U+10FFFF). Parsers of text formats that require UTF-8 (TOML) check this first.
+bool IsValidUtf8(std::string_view s);
+
 // True when `s` is exactly `n` lower- or upper-case hexadecimal digits.
 bool IsHexOfLength(std::string_view s, size_t n);
 

@@ -44,5 +44,15 @@ TEST(TextTest, ParseHexEdges) {
   EXPECT_FALSE(IsHexOfLength("dead", 8));
 }
 
+TEST(TextTest, Utf8Validation) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("plain ascii"));
+  EXPECT_TRUE(IsValidUtf8("数据库 é \xF0\x9F\x98\x80"));
+  for (const char* bad : {"\xff", "'ac\xff\xff\xff'", "\xC0\xAF", "\xE0\x80\xAF", "\xED\xA0\x80",
+                          "\xF4\x90\x80\x80", "\xE4\xB8", "\x80"}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace portatlas

@@ -70,6 +70,8 @@ struct ParsedDoc {
 
 Result<ParsedDoc> ParseDoc(std::string_view text, std::string_view source_name) {
   ParsedDoc doc;
+  // TOML is UTF-8 by definition, and toml11 3.7 overreads on some invalid sequences.
+  if (!IsValidUtf8(text)) return ParseError(fmt::format("{}: not valid UTF-8", source_name));
   try {
     std::istringstream in{std::string(text)};
     const toml::value root = toml::parse(in, std::string(source_name));
