@@ -73,6 +73,11 @@ Handler ApiService::Authenticated(Handler h, bool check_project) const {
   };
 }
 
+bool ApiService::Blocks(const Request& req) {
+  const std::string_view target = req.target;
+  return req.method == "POST" && target.substr(0, target.find('?')) == "/v1/ingest/ports";
+}
+
 Response ApiService::Dispatch(Request& req) const {
   req.request_id = NewRequestId();
   const ErrorMapper errors = IsHssPath(req.target) ? hss::ErrorResponse : NativeErrorResponse;

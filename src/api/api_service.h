@@ -30,6 +30,9 @@ class ApiService {
   ApiService(store::Store& store, inventory::Ingestor& ingestor, const Authenticator& auth);
 
   Response Dispatch(Request& req) const;
+  // Whether a request's handler waits on something slow (an ingest waits for its commit), so
+  // the HTTP server should run it off its I/O threads.
+  static bool Blocks(const Request& req);
 
  private:
   using ErrorMapper = Response (*)(const Status&, std::string_view);

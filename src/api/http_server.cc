@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -40,8 +41,11 @@ http::response<http::string_body> ToBeast(Response&& r, unsigned version, bool k
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, const HttpServer::Dispatch& dispatch,
-          const HttpServerOptions& options)
-      : stream_(std::move(socket)), dispatch_(dispatch), options_(options) {}
+          const HttpServerOptions& options, asio::thread_pool& blocking_pool)
+      : stream_(std::move(socket)),
+        dispatch_(dispatch),
+        options_(options),
+        blocking_pool_(blocking_pool) {}
 
   void Start() { ReadNext(); }
 
@@ -70,9 +74,19 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(ToBeast(std::move(r), 11, false));
     }
     http::request<http::string_body> in = parser_->release();
-    Request req = ToRequest(in);
-    Response resp = dispatch_(req);
-    Write(ToBeast(std::move(resp), in.version(), in.keep_alive()));
+    auto req = std::make_shared<Request>(ToRequest(in));
+    const unsigned version = in.version();
+    const bool keep_alive = in.keep_alive();
+    if (!options_.blocking || !options_.blocking(*req)) {
+      return Write(ToBeast(dispatch_(*req), version, keep_alive));
+    }
+    // Off the I/O thread; the answer comes back to this session's strand.
+    asio::post(blocking_pool_, [self = shared_from_this(), req, version, keep_alive] {
+      auto resp = std::make_shared<Response>(self->dispatch_(*req));
+      asio::post(self->stream_.get_executor(), [self, resp, version, keep_alive] {
+        self->Write(ToBeast(std::move(*resp), version, keep_alive));
+      });
+    });
   }
 
   void Write(http::response<http::string_body>&& resp) {
@@ -95,25 +109,40 @@ class Session : public std::enable_shared_from_this<Session> {
   std::optional<http::request_parser<http::string_body>> parser_;
   const HttpServer::Dispatch& dispatch_;
   const HttpServerOptions& options_;
+  asio::thread_pool& blocking_pool_;
 };
+
+int IoThreads(int requested) {
+  if (requested > 0) return requested;
+  return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
+}
 
 }  // namespace
 
 struct HttpServer::Impl {
   Impl(Dispatch d, HttpServerOptions o)
-      : dispatch(std::move(d)), options(o), ioc(o.threads), acceptor(ioc) {}
+      : dispatch(std::move(d)),
+        options(std::move(o)),
+        threads(IoThreads(options.threads)),
+        ioc(threads),
+        blocking_pool(static_cast<size_t>(std::max(1, options.blocking_threads))),
+        acceptor(ioc) {}
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) std::make_shared<Session>(std::move(s), dispatch, options)->Start();
+      if (!ec) {
+        std::make_shared<Session>(std::move(s), dispatch, options, blocking_pool)->Start();
+      }
       Accept();
     });
   }
 
   Dispatch dispatch;
   HttpServerOptions options;
+  int threads;
   asio::io_context ioc;
+  asio::thread_pool blocking_pool;
   tcp::acceptor acceptor;
 };
 
@@ -139,11 +168,12 @@ Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
 
 void HttpServer::Run() {
   std::vector<std::thread> threads;
-  for (int i = 1; i < impl_->options.threads; ++i) {
+  for (int i = 1; i < impl_->threads; ++i) {
     threads.emplace_back([this] { impl_->ioc.run(); });
   }
   impl_->ioc.run();
   for (auto& t : threads) t.join();
+  impl_->blocking_pool.join();  // blocking handlers in flight finish (their answers are dropped)
 }
 
 void HttpServer::Stop() {

@@ -1,5 +1,8 @@
 // HttpServer: HTTP/1.1 on Boost.Beast/Asio. It only moves bytes: each request is converted to
-// an api::Request, handed to `dispatch` on an I/O thread, and its api::Response written back.
+// an api::Request, handed to `dispatch`, and its api::Response written back. Requests run on
+// the I/O threads (one per core suits quick queries best), except those `blocking` selects:
+// they run on a separate pool, so a handler that waits (ingest waits for its commit) never
+// holds an I/O thread.
 // Keep-alive, a body size limit (413 beyond it), a read timeout, and 400 for requests that do
 // not parse. Thread-safe: Run() may be called from one thread while Stop() is called from
 // another (e.g. a signal handler thread).
@@ -16,9 +19,12 @@
 namespace portatlas::api {
 
 struct HttpServerOptions {
-  int threads = 8;  // I/O threads; handlers run on them and may block (ingest waits for commit)
+  int threads = 0;  // I/O threads; 0: one per CPU, at least 2
   uint64_t body_limit_bytes = 64ull << 20;
   int read_timeout_s = 30;
+  // Requests for which this returns true run on the blocking pool.
+  std::function<bool(const Request&)> blocking;
+  int blocking_threads = 8;
 };
 
 class HttpServer {

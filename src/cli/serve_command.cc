@@ -29,7 +29,7 @@ struct ServeArgs {
   std::string config;
   std::string risk_kb;
   std::string services = "/etc/services";
-  int threads = 8;
+  int threads = 0;  // one per CPU
 };
 
 // Applies a TOML config file; flags given on the command line win (`given` names them).
@@ -59,8 +59,8 @@ Status ApplyConfig(const std::string& path, const std::set<std::string>& given, 
     str("services", &a->services);
     if (root.contains("threads") && !given.contains("threads")) {
       a->threads = toml::find<int>(root, "threads");
-      if (a->threads < 1 || a->threads > 256)
-        return InvalidArgument(path + ": threads must be 1-256");
+      if (a->threads < 0 || a->threads > 256)
+        return InvalidArgument(path + ": threads must be 0-256");
     }
   } catch (const std::exception& e) {
     return InvalidArgument(fmt::format("config {}: {}", path, e.what()));
@@ -111,8 +111,11 @@ int RunServe(ServeArgs a, const std::set<std::string>& given) {
   inventory::Ingestor ingestor(*dir->store, *kb, services);
   api::Authenticator auth(*dir->store, dir->box, [] { return std::chrono::system_clock::now(); });
   api::ApiService service(*dir->store, ingestor, auth);
+  api::HttpServerOptions http_options;
+  http_options.threads = a.threads;
+  http_options.blocking = [](const api::Request& r) { return api::ApiService::Blocks(r); };
   api::HttpServer server([&service](api::Request& r) { return service.Dispatch(r); },
-                         api::HttpServerOptions{a.threads});
+                         std::move(http_options));
   auto port = server.Listen(listen->first, listen->second);
   if (!port) return fail(port.error());
   fmt::print(
@@ -144,8 +147,8 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--config", args->config, "TOML config file (flags override it)");
   cmd->add_option("--risk-kb", args->risk_kb, "Risk knowledge base overriding the built-in one");
   cmd->add_option("--services", args->services, "Services database")->capture_default_str();
-  cmd->add_option("--threads", args->threads, "HTTP I/O threads")
-      ->check(CLI::Range(1, 256))
+  cmd->add_option("--threads", args->threads, "HTTP I/O threads (0: one per CPU)")
+      ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->callback([args, cmd] {
     std::set<std::string> given;

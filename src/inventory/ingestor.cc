@@ -1,15 +1,10 @@
 #include "inventory/ingestor.h"
 
-#include <map>
-#include <tuple>
-
 namespace portatlas::inventory {
 namespace {
 
 // Caps one transaction so a flood of reports still commits (and acknowledges) steadily.
 constexpr size_t kMaxPortsPerBatch = 200000;
-
-using DeltaKey = std::tuple<std::string, std::string, store::Category, uint16_t, SockType>;
 
 }  // namespace
 
@@ -27,7 +22,10 @@ Ingestor::~Ingestor() {
 
 Result<std::vector<IngestResult>> Ingestor::Ingest(std::vector<HostSnapshot> snapshots) {
   auto req = std::make_shared<Request>();
-  req->snapshots = std::move(snapshots);
+  req->snapshots.reserve(snapshots.size());
+  for (HostSnapshot& s : snapshots) {
+    req->snapshots.push_back(Prepare(std::move(s), kb_, services_));
+  }
   std::unique_lock<std::mutex> lock(mu_);
   if (stopping_) return Unavailable("server is shutting down");
   queue_.push_back(req);
@@ -46,7 +44,7 @@ void Ingestor::WriterLoop() {
       if (queue_.empty()) return;  // stopping, and everything is drained
       size_t ports = 0;
       while (!queue_.empty() && (batch.empty() || ports < kMaxPortsPerBatch)) {
-        for (const HostSnapshot& s : queue_.front()->snapshots) ports += s.ports.size() + 1;
+        for (const PreparedSnapshot& s : queue_.front()->snapshots) ports += s.rows.size() + 1;
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
@@ -66,38 +64,15 @@ void Ingestor::WriterLoop() {
 Status Ingestor::ApplyBatch(const std::vector<std::shared_ptr<Request>>& batch) {
   for (auto& req : batch) req->results.clear();
   Status st = store_.Write([&](store::StoreWriter& w) -> Status {
-    // Many hosts share few (port, type) keys: merge their aggregate deltas and write each key
-    // once per batch.
-    std::map<DeltaKey, store::StatDelta> deltas;
     for (auto& req : batch) {
-      for (const HostSnapshot& snap : req->snapshots) {
-        auto old_host = w.GetHost(snap.project, snap.host_id);
-        if (!old_host) return old_host.error();
-        auto old_ports = w.GetHostPorts(snap.project, snap.host_id);
-        if (!old_ports) return old_ports.error();
-        HostChange ch = DiffSnapshot(*old_host, *old_ports, snap, kb_, services_);
+      for (PreparedSnapshot& prepared : req->snapshots) {
+        PA_ASSIGN_OR_RETURN(old, w.GetHost(prepared.snap.project, prepared.snap.host_id));
+        static const std::vector<store::PortRow> kNone;
+        HostChange ch = DiffSnapshot(old ? std::optional<store::HostRow>(old->host) : std::nullopt,
+                                     old ? old->ports : kNone, std::move(prepared));
         req->results.push_back(ch.result);
         if (!ch.result.applied) continue;
-        PA_RETURN_IF_ERROR(w.PutHost(ch.host));
-        for (const store::PortKey& k : ch.remove) {
-          PA_RETURN_IF_ERROR(w.DeletePort(snap.project, snap.host_id, k));
-        }
-        for (const store::PortRow& r : ch.put) PA_RETURN_IF_ERROR(w.PutPort(r));
-        for (const store::PortEvent& e : ch.events) PA_RETURN_IF_ERROR(w.AddEvent(e));
-        for (const store::StatDelta& d : ch.deltas) {
-          auto [it, fresh] =
-              deltas.try_emplace(DeltaKey{d.project, d.eps, d.category, d.port, d.type}, d);
-          if (fresh) continue;
-          it->second.num += d.num;
-          it->second.danger += d.danger;
-          it->second.normal += d.normal;
-          it->second.sockets += d.sockets;
-        }
-      }
-    }
-    for (const auto& [key, d] : deltas) {
-      if (d.num != 0 || d.danger != 0 || d.normal != 0 || d.sockets != 0) {
-        PA_RETURN_IF_ERROR(w.AddStatDelta(d));
+        PA_RETURN_IF_ERROR(w.PutHost(ch.host, std::move(ch.put), ch.events));
       }
     }
     return Status::Ok();

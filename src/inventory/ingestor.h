@@ -1,6 +1,7 @@
 // Ingestor: applies agent snapshots to the store with group commit.
 //
-// Callers on any thread hand in snapshots and block until they are committed. One writer
+// Callers on any thread hand in snapshots and block until they are committed. Each caller
+// prepares its own snapshots (names, statuses, merged sockets) on its thread; one writer
 // thread takes everything queued, applies it in a single store transaction (one durable sync
 // for many reports) and wakes the callers. A report is acknowledged only after its commit, so
 // an acknowledged report survives a crash. If the commit fails, every caller of that batch
@@ -36,7 +37,7 @@ class Ingestor {
 
  private:
   struct Request {
-    std::vector<HostSnapshot> snapshots;
+    std::vector<PreparedSnapshot> snapshots;
     std::vector<IngestResult> results;
     Status status;
     bool done = false;

@@ -1,8 +1,8 @@
 // Agent snapshots and how one replaces a host's stored state.
 //
 // DiffSnapshot is the whole rule, as a pure function: given what the store holds for a host and
-// a new snapshot, it returns the rows to write and delete, the history events and the changes to
-// the per-(port, type) aggregates. Ingestor (ingestor.h) applies it transactionally.
+// a new snapshot, it returns the host's new port set and the history events. Ingestor
+// (ingestor.h) applies it transactionally.
 #ifndef PORTATLAS_INVENTORY_SNAPSHOT_H_
 #define PORTATLAS_INVENTORY_SNAPSHOT_H_
 
@@ -50,25 +50,35 @@ struct IngestResult {
   int changed = 0;
 };
 
+// A snapshot made ready for the store: sockets merged into port rows (sorted by key) with
+// names, statuses and times. Prepared on the request's thread, so the store's single writer
+// only diffs.
+struct PreparedSnapshot {
+  HostSnapshot snap;  // the header; snap.ports is left empty
+  std::vector<store::PortRow> rows;
+};
+
 struct HostChange {
   IngestResult result;
   store::HostRow host;
-  std::vector<store::PortRow> put;
+  std::vector<store::PortRow> put;  // the host's whole new port set, sorted by key
   std::vector<store::PortKey> remove;
   std::vector<store::PortEvent> events;
-  std::vector<store::StatDelta> deltas;
 };
+
+// Merges SO_REUSEPORT groups (sockets sharing netns, laddr, port, type: lowest non-zero pid,
+// summed sharers) and fills in names from `services`, status from `kb`.
+PreparedSnapshot Prepare(HostSnapshot snap, const RiskKb& kb, const ServicesDb& services);
 
 // Computes how `snap` replaces the stored state (`old_host`, `old_ports`).
 // - A snapshot from the same agent whose seq is not greater than the stored seq is stale: the
 //   result says so and nothing else is produced. A different agent_id (a reinstall) is applied.
-// - Sockets sharing (netns, laddr, port, type) (SO_REUSEPORT groups) merge into one port: lowest
-//   non-zero pid, summed sharers.
-// - Names come from `services`, status from `kb`.
 // - Events: open (new key), close (gone key), change (path, container or status changed; a new
-//   pid alone is not an event).
-// - Aggregates count entities: the host for host-category ports, each container for container
-//   ports; an entity's status for a (port, type) is the most severe among its sockets.
+//   pid alone is not an event). first_seen is kept for ports that stay.
+// The store derives the aggregates from the old and new port sets (store::StatDeltas).
+HostChange DiffSnapshot(const std::optional<store::HostRow>& old_host,
+                        const std::vector<store::PortRow>& old_ports, PreparedSnapshot snap);
+// The same, preparing `snap` first.
 HostChange DiffSnapshot(const std::optional<store::HostRow>& old_host,
                         const std::vector<store::PortRow>& old_ports, const HostSnapshot& snap,
                         const RiskKb& kb, const ServicesDb& services);

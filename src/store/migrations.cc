@@ -8,7 +8,7 @@ namespace portatlas::store {
 namespace {
 
 // Types are SockType and RiskStatus and Category enum values; times are epoch milliseconds.
-constexpr std::array<std::string_view, 1> kMigrations = {
+constexpr std::array<std::string_view, 2> kMigrations = {
     R"sql(
 CREATE TABLE hosts(
   project TEXT NOT NULL, host_id TEXT NOT NULL, agent_id TEXT NOT NULL,
@@ -43,6 +43,39 @@ CREATE TABLE credentials(
 CREATE UNIQUE INDEX credentials_by_token ON credentials(token_hash) WHERE kind = 0;
 CREATE UNIQUE INDEX credentials_by_ak ON credentials(access_key) WHERE kind = 1;
 )sql",
+    // 2: a host is one row holding its whole port set (row_codec.h), and a report's changes
+    // one row of history; the aggregates live in memory (PortIndex), rebuilt at start. One
+    // B-tree write per host instead of three per port record.
+    R"sql(
+CREATE TABLE hosts_v2(
+  id INTEGER PRIMARY KEY, project TEXT NOT NULL, host_id TEXT NOT NULL, agent_id TEXT NOT NULL,
+  host_name TEXT NOT NULL, host_ip TEXT NOT NULL, eps TEXT NOT NULL, seq INTEGER NOT NULL,
+  first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, ports TEXT NOT NULL);
+INSERT INTO hosts_v2(project, host_id, agent_id, host_name, host_ip, eps, seq, first_seen,
+                     last_seen, ports)
+SELECT h.project, h.host_id, h.agent_id, h.host_name, h.host_ip, h.eps, h.seq, h.first_seen,
+  h.last_seen,
+  (SELECT json_group_array(json(json_array(netns, laddr, port, type, pid, sharers, path, comm,
+            exe_deleted, container_id, container_runtime, service, status, first_seen,
+            last_seen)))
+   FROM (SELECT * FROM ports p WHERE p.project = h.project AND p.host_id = h.host_id
+         ORDER BY netns, laddr, port, type))
+FROM hosts h ORDER BY h.project, h.host_id;
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY, project TEXT NOT NULL, host_id TEXT NOT NULL, at INTEGER NOT NULL,
+  changes TEXT NOT NULL);
+INSERT INTO events(project, host_id, at, changes)
+SELECT project, host_id, at, json_array(json_array(kind, netns, laddr, port, type, pid, path,
+  container_id, status, old_path, old_container_id, old_status))
+FROM port_events ORDER BY id;
+DROP TABLE port_events;
+DROP TABLE port_stats;
+DROP TABLE ports;
+DROP TABLE hosts;
+ALTER TABLE hosts_v2 RENAME TO hosts;
+CREATE UNIQUE INDEX hosts_by_key ON hosts(project, host_id);
+CREATE INDEX events_by_host ON events(project, host_id, at);
+)sql",
 };
 
 }  // namespace
@@ -51,11 +84,15 @@ std::span<const std::string_view> SqliteMigrations() { return kMigrations; }
 
 Status MigrateSqlite(SqliteDb& db) {
   PA_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
-  auto version_stmt = db.Prepare("PRAGMA user_version");
-  if (!version_stmt) return version_stmt.error();
-  auto row = version_stmt->Step();
-  if (!row) return row.error();
-  const int64_t version = version_stmt->Int(0);
+  int64_t version = 0;
+  {
+    // Finalised before the migrations run: DROP TABLE fails while any statement is active.
+    auto version_stmt = db.Prepare("PRAGMA user_version");
+    if (!version_stmt) return version_stmt.error();
+    auto row = version_stmt->Step();
+    if (!row) return row.error();
+    version = version_stmt->Int(0);
+  }
   Status st;
   if (version > static_cast<int64_t>(kMigrations.size())) {
     st = Unavailable(fmt::format("database schema version {} is newer than this binary's {}",

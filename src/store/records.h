@@ -77,6 +77,12 @@ struct PortEvent {
   RiskStatus old_status = RiskStatus::kUnknow;
 };
 
+// A host as stored: its row and its whole port set, sorted by key.
+struct StoredHost {
+  HostRow host;
+  std::vector<PortRow> ports;
+};
+
 // A change to the per-(port, type) aggregate behind ListPortStatistics and the port counts.
 struct StatDelta {
   std::string project;

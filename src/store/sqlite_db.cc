@@ -54,6 +54,12 @@ std::string Stmt::Text(int col) const {
                       : std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)));
 }
 
+std::string_view Stmt::View(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+  return p == nullptr ? std::string_view()
+                      : std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+}
+
 Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);

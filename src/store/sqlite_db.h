@@ -36,6 +36,8 @@ class Stmt {
 
   int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
   std::string Text(int col) const;
+  // The column's text without a copy; valid until the next Step, Reset or column read.
+  std::string_view View(int col) const;
 
  private:
   sqlite3_stmt* s_;

@@ -1,9 +1,8 @@
-// Column lists and row decoders shared by SqliteStore's writer and queries.
+// Column lists and row decoders shared by SqliteStore's writer, queries and loader.
 #ifndef PORTATLAS_STORE_SQLITE_ROWS_H_
 #define PORTATLAS_STORE_SQLITE_ROWS_H_
 
 #include <string>
-#include <string_view>
 #include <vector>
 
 #include "store/records.h"
@@ -11,12 +10,13 @@
 
 namespace portatlas::store {
 
-// Columns of `ports` in the order ReadPortRow expects, each with `prefix` ("p."), comma-joined.
-std::string PortColumns(std::string_view prefix = "");
-inline constexpr int kPortColumnCount = 18;
+// The columns of `hosts` in the order ReadStoredHost expects.
+inline constexpr const char* kHostColumns =
+    "id, project, host_id, agent_id, host_name, host_ip, eps, seq, first_seen, last_seen, ports";
 
-// Reads a PortRow from columns [first, first + kPortColumnCount).
-PortRow ReadPortRow(const Stmt& s, int first = 0);
+// Reads a row of kHostColumns: its id into *ref, the host and its decoded port set into *out.
+// A damaged port set is an error naming the row.
+Status ReadStoredHost(const Stmt& s, int64_t* ref, StoredHost* out);
 
 // Credentials keep their enterprise projects newline-joined (ids never contain newlines).
 std::string JoinEps(const std::vector<std::string>& eps);

@@ -2,55 +2,34 @@
 
 #include <fmt/format.h>
 
-#include <iterator>
 #include <mutex>
+#include <unordered_map>
 
 #include "store/migrations.h"
+#include "store/row_codec.h"
 #include "store/sqlite_rows.h"
 
 namespace portatlas::store {
 
-std::string PortColumns(std::string_view prefix) {
-  static constexpr std::string_view kColumns[] = {"project",      "host_id",
-                                                  "netns",        "laddr",
-                                                  "port",         "type",
-                                                  "eps",          "pid",
-                                                  "sharers",      "path",
-                                                  "comm",         "exe_deleted",
-                                                  "container_id", "container_runtime",
-                                                  "service",      "status",
-                                                  "first_seen",   "last_seen"};
-  static_assert(std::size(kColumns) == kPortColumnCount);
-  std::string out;
-  for (std::string_view c : kColumns) {
-    if (!out.empty()) out += ", ";
-    out += prefix;
-    out += c;
+Status ReadStoredHost(const Stmt& s, int64_t* ref, StoredHost* out) {
+  *ref = s.Int(0);
+  HostRow& h = out->host;
+  h.project = s.Text(1);
+  h.host_id = s.Text(2);
+  h.agent_id = s.Text(3);
+  h.host_name = s.Text(4);
+  h.host_ip = s.Text(5);
+  h.eps = s.Text(6);
+  h.seq = s.Int(7);
+  h.first_seen_ms = s.Int(8);
+  h.last_seen_ms = s.Int(9);
+  out->ports.clear();
+  Status st = DecodePorts(s.View(10), h, &out->ports);
+  if (!st.ok()) {
+    return InternalError(fmt::format("hosts row {} (project '{}', host '{}'): damaged ports: {}",
+                                     *ref, h.project, h.host_id, st.message()));
   }
-  return out;
-}
-
-PortRow ReadPortRow(const Stmt& s, int c) {
-  PortRow r;
-  r.project = s.Text(c + 0);
-  r.host_id = s.Text(c + 1);
-  r.key.netns = static_cast<uint64_t>(s.Int(c + 2));
-  r.key.laddr = s.Text(c + 3);
-  r.key.port = static_cast<uint16_t>(s.Int(c + 4));
-  r.key.type = static_cast<SockType>(s.Int(c + 5));
-  r.eps = s.Text(c + 6);
-  r.pid = static_cast<int>(s.Int(c + 7));
-  r.sharers = static_cast<int>(s.Int(c + 8));
-  r.path = s.Text(c + 9);
-  r.comm = s.Text(c + 10);
-  r.exe_deleted = s.Int(c + 11) != 0;
-  r.container_id = s.Text(c + 12);
-  r.container_runtime = s.Text(c + 13);
-  r.service = s.Text(c + 14);
-  r.status = static_cast<RiskStatus>(s.Int(c + 15));
-  r.first_seen_ms = s.Int(c + 16);
-  r.last_seen_ms = s.Int(c + 17);
-  return r;
+  return Status::Ok();
 }
 
 std::string JoinEps(const std::vector<std::string>& eps) {
@@ -76,128 +55,103 @@ std::vector<std::string> SplitEps(const std::string& joined) {
 
 namespace {
 
-int64_t Key64(uint64_t v) { return static_cast<int64_t>(v); }  // netns inodes fit in 63 bits
+// One host changed by a transaction, for the index once it commits.
+struct Pending {
+  int64_t ref = 0;
+  HostRow host;
+  std::shared_ptr<const std::vector<PortRow>> old_ports;
+  std::shared_ptr<const std::vector<PortRow>> ports;
+};
 
-// The StoreWriter of one open transaction on the writer connection.
+// The StoreWriter of one open transaction on the writer connection. Remembers each host it
+// reads or writes (its row id and port set), so that a host written twice in one transaction
+// sees its own first write, and the index learns every change in order after the commit.
 class SqliteWriter final : public StoreWriter {
  public:
   explicit SqliteWriter(SqliteDb& db) : db_(db) {}
 
-  Result<std::optional<HostRow>> GetHost(std::string_view project,
-                                         std::string_view host_id) override {
+  Result<std::optional<StoredHost>> GetHost(std::string_view project,
+                                            std::string_view host_id) override {
+    PA_ASSIGN_OR_RETURN(known, Lookup(project, host_id));
+    if (known->ref == 0) return std::optional<StoredHost>();
+    return std::optional<StoredHost>(StoredHost{known->host, *known->ports});
+  }
+
+  Status PutHost(const HostRow& h, std::vector<PortRow> ports,
+                 std::span<const PortEvent> events) override {
+    PA_ASSIGN_OR_RETURN(known, Lookup(h.project, h.host_id));
+    const std::string encoded = EncodePorts(ports);
+    if (known->ref == 0) {
+      auto s = db_.Cached(
+          "INSERT INTO hosts(project, host_id, agent_id, host_name, host_ip, eps, seq, "
+          "first_seen, last_seen, ports) VALUES (?,?,?,?,?,?,?,?,?,?)");
+      if (!s) return s.error();
+      Stmt& st = **s;
+      st.Bind(1, h.project).Bind(2, h.host_id).Bind(3, h.agent_id).Bind(4, h.host_name);
+      st.Bind(5, h.host_ip).Bind(6, h.eps).Bind(7, h.seq).Bind(8, h.first_seen_ms);
+      st.Bind(9, h.last_seen_ms).Bind(10, encoded);
+      PA_RETURN_IF_ERROR(st.Run());
+      known->ref = sqlite3_last_insert_rowid(db_.raw());
+    } else {
+      auto s = db_.Cached(
+          "UPDATE hosts SET agent_id = ?, host_name = ?, host_ip = ?, eps = ?, seq = ?, "
+          "first_seen = ?, last_seen = ?, ports = ? WHERE id = ?");
+      if (!s) return s.error();
+      Stmt& st = **s;
+      st.Bind(1, h.agent_id).Bind(2, h.host_name).Bind(3, h.host_ip).Bind(4, h.eps);
+      st.Bind(5, h.seq).Bind(6, h.first_seen_ms).Bind(7, h.last_seen_ms).Bind(8, encoded);
+      st.Bind(9, known->ref);
+      PA_RETURN_IF_ERROR(st.Run());
+    }
+    if (!events.empty()) {
+      auto s = db_.Cached("INSERT INTO events(project, host_id, at, changes) VALUES (?, ?, ?, ?)");
+      if (!s) return s.error();
+      (*s)->Bind(1, h.project).Bind(2, h.host_id).Bind(3, events.front().at_ms);
+      (*s)->Bind(4, EncodeEvents(events));
+      PA_RETURN_IF_ERROR((*s)->Run());
+    }
+    auto now = std::make_shared<const std::vector<PortRow>>(std::move(ports));
+    pending_.push_back({known->ref, h, known->ports, now});
+    known->host = h;
+    known->ports = std::move(now);
+    return Status::Ok();
+  }
+
+  std::vector<Pending>& pending() { return pending_; }
+
+ private:
+  struct Known {
+    int64_t ref = 0;  // 0: not stored
+    HostRow host;
+    std::shared_ptr<const std::vector<PortRow>> ports;
+  };
+
+  Result<Known*> Lookup(std::string_view project, std::string_view host_id) {
+    std::string key = fmt::format("{}\n{}", project, host_id);
+    auto it = known_.find(key);
+    if (it != known_.end()) return &it->second;
     auto s = db_.Cached(
-        "SELECT agent_id, host_name, host_ip, eps, seq, first_seen, last_seen FROM hosts "
-        "WHERE project = ? AND host_id = ?");
+        fmt::format("SELECT {} FROM hosts WHERE project = ? AND host_id = ?", kHostColumns));
     if (!s) return s.error();
     (*s)->Bind(1, project).Bind(2, host_id);
     auto row = (*s)->Step();
     if (!row) return row.error();
-    if (!*row) return std::optional<HostRow>();
-    HostRow h;
-    h.project = std::string(project);
-    h.host_id = std::string(host_id);
-    h.agent_id = (*s)->Text(0);
-    h.host_name = (*s)->Text(1);
-    h.host_ip = (*s)->Text(2);
-    h.eps = (*s)->Text(3);
-    h.seq = (*s)->Int(4);
-    h.first_seen_ms = (*s)->Int(5);
-    h.last_seen_ms = (*s)->Int(6);
-    return std::optional<HostRow>(std::move(h));
-  }
-
-  Result<std::vector<PortRow>> GetHostPorts(std::string_view project,
-                                            std::string_view host_id) override {
-    auto s = db_.Cached(
-        fmt::format("SELECT {} FROM ports WHERE project = ? AND host_id = ?", PortColumns()));
-    if (!s) return s.error();
-    (*s)->Bind(1, project).Bind(2, host_id);
-    std::vector<PortRow> out;
-    for (;;) {
-      auto row = (*s)->Step();
-      if (!row) return row.error();
-      if (!*row) return out;
-      out.push_back(ReadPortRow(**s));
+    Known k;
+    if (*row) {
+      StoredHost stored;
+      PA_RETURN_IF_ERROR(ReadStoredHost(**s, &k.ref, &stored));
+      k.host = std::move(stored.host);
+      k.ports = std::make_shared<const std::vector<PortRow>>(std::move(stored.ports));
+    } else {
+      k.ports = std::make_shared<const std::vector<PortRow>>();
     }
+    (*s)->Reset();
+    return &known_.emplace(std::move(key), std::move(k)).first->second;
   }
 
-  Status PutHost(const HostRow& h) override {
-    auto s = db_.Cached(
-        "INSERT OR REPLACE INTO hosts(project, host_id, agent_id, host_name, host_ip, eps, seq, "
-        "first_seen, last_seen) VALUES (?,?,?,?,?,?,?,?,?)");
-    if (!s) return s.error();
-    (*s)->Bind(1, h.project).Bind(2, h.host_id).Bind(3, h.agent_id).Bind(4, h.host_name);
-    (*s)->Bind(5, h.host_ip).Bind(6, h.eps).Bind(7, h.seq).Bind(8, h.first_seen_ms);
-    (*s)->Bind(9, h.last_seen_ms);
-    return (*s)->Run();
-  }
-
-  Status PutPort(const PortRow& r) override {
-    auto s =
-        db_.Cached(fmt::format("INSERT OR REPLACE INTO ports({}, category) VALUES "
-                               "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                               PortColumns()));
-    if (!s) return s.error();
-    Stmt& st = **s;
-    st.Bind(1, r.project).Bind(2, r.host_id).Bind(3, Key64(r.key.netns)).Bind(4, r.key.laddr);
-    st.Bind(5, r.key.port).Bind(6, static_cast<int64_t>(r.key.type)).Bind(7, r.eps);
-    st.Bind(8, r.pid).Bind(9, r.sharers).Bind(10, r.path).Bind(11, r.comm);
-    st.Bind(12, r.exe_deleted ? 1 : 0).Bind(13, r.container_id).Bind(14, r.container_runtime);
-    st.Bind(15, r.service).Bind(16, static_cast<int64_t>(r.status)).Bind(17, r.first_seen_ms);
-    st.Bind(18, r.last_seen_ms).Bind(19, static_cast<int64_t>(r.category()));
-    return st.Run();
-  }
-
-  Status DeletePort(std::string_view project, std::string_view host_id,
-                    const PortKey& key) override {
-    auto s = db_.Cached(
-        "DELETE FROM ports WHERE project = ? AND host_id = ? AND netns = ? AND laddr = ? AND "
-        "port = ? AND type = ?");
-    if (!s) return s.error();
-    (*s)->Bind(1, project).Bind(2, host_id).Bind(3, Key64(key.netns)).Bind(4, key.laddr);
-    (*s)->Bind(5, key.port).Bind(6, static_cast<int64_t>(key.type));
-    return (*s)->Run();
-  }
-
-  Status AddEvent(const PortEvent& e) override {
-    auto s = db_.Cached(
-        "INSERT INTO port_events(project, host_id, at, kind, netns, laddr, port, type, pid, path, "
-        "container_id, status, old_path, old_container_id, old_status) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
-    if (!s) return s.error();
-    Stmt& st = **s;
-    st.Bind(1, e.project).Bind(2, e.host_id).Bind(3, e.at_ms).Bind(4, static_cast<int64_t>(e.kind));
-    st.Bind(5, Key64(e.key.netns)).Bind(6, e.key.laddr).Bind(7, e.key.port);
-    st.Bind(8, static_cast<int64_t>(e.key.type)).Bind(9, e.pid).Bind(10, e.path);
-    st.Bind(11, e.container_id).Bind(12, static_cast<int64_t>(e.status)).Bind(13, e.old_path);
-    st.Bind(14, e.old_container_id).Bind(15, static_cast<int64_t>(e.old_status));
-    return st.Run();
-  }
-
-  Status AddStatDelta(const StatDelta& d) override {
-    auto s = db_.Cached(
-        "INSERT INTO port_stats(project, eps, category, port, type, num, danger, normal, sockets) "
-        "VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(project, eps, category, port, type) DO UPDATE SET "
-        "num = num + excluded.num, danger = danger + excluded.danger, "
-        "normal = normal + excluded.normal, sockets = sockets + excluded.sockets");
-    if (!s) return s.error();
-    Stmt& st = **s;
-    st.Bind(1, d.project).Bind(2, d.eps).Bind(3, static_cast<int64_t>(d.category));
-    st.Bind(4, d.port).Bind(5, static_cast<int64_t>(d.type)).Bind(6, d.num).Bind(7, d.danger);
-    st.Bind(8, d.normal).Bind(9, d.sockets);
-    PA_RETURN_IF_ERROR(st.Run());
-    if (d.num >= 0) return Status::Ok();
-    auto del = db_.Cached(
-        "DELETE FROM port_stats WHERE project = ? AND eps = ? AND category = ? AND port = ? AND "
-        "type = ? AND num <= 0");
-    if (!del) return del.error();
-    (*del)->Bind(1, d.project).Bind(2, d.eps).Bind(3, static_cast<int64_t>(d.category));
-    (*del)->Bind(4, d.port).Bind(5, static_cast<int64_t>(d.type));
-    return (*del)->Run();
-  }
-
- private:
   SqliteDb& db_;
+  std::unordered_map<std::string, Known> known_;
+  std::vector<Pending> pending_;
 };
 
 }  // namespace
@@ -218,7 +172,9 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   PA_RETURN_IF_ERROR((*db)->Exec("PRAGMA synchronous = FULL"));
   PA_RETURN_IF_ERROR((*db)->Exec("PRAGMA cache_size = -65536"));  // 64 MiB
   PA_RETURN_IF_ERROR(MigrateSqlite(**db));
-  return std::unique_ptr<SqliteStore>(new SqliteStore(path, std::move(*db)));
+  std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(*db)));
+  PA_RETURN_IF_ERROR(store->LoadIndex());
+  return store;
 }
 
 Status SqliteStore::Write(const std::function<Status(StoreWriter&)>& fn) {
@@ -237,7 +193,23 @@ Status SqliteStore::Write(const std::function<Status(StoreWriter&)>& fn) {
     (void)writer_->Exec("ROLLBACK");
     return Unavailable(fmt::format("commit failed: {}", st.message()));
   }
+  // Committed: the index follows, one host at a time (readers interleave between hosts).
+  for (const Pending& p : w.pending()) index_.ReplaceHost(p.ref, p.host, *p.old_ports, *p.ports);
   return Status::Ok();
+}
+
+Status SqliteStore::LoadIndex() {
+  auto s = writer_->Prepare(fmt::format("SELECT {} FROM hosts ORDER BY id", kHostColumns));
+  if (!s) return s.error();
+  for (;;) {
+    auto row = s->Step();
+    if (!row) return row.error();
+    if (!*row) return Status::Ok();
+    int64_t ref = 0;
+    StoredHost h;
+    PA_RETURN_IF_ERROR(ReadStoredHost(*s, &ref, &h));
+    index_.ReplaceHost(ref, h.host, {}, h.ports);
+  }
 }
 
 SqliteStore::Reader::~Reader() {

@@ -1,5 +1,10 @@
 // SqliteStore: the embedded default store, one SQLite file in WAL mode.
 //
+// Layout (migrations.cc): a host is one row of `hosts` holding its whole port set
+// (row_codec.h); each applied report's changes are one row of `events`. What needs every host
+// at once (ListPortStatistics, ListPortHost's page, the port counts) is answered by a PortIndex
+// kept in memory: built from `hosts` when the store opens, updated after each commit.
+//
 // Durability: the writer connection runs with synchronous=FULL, so a committed transaction is on
 // disk when Write() returns (it survives kill -9 and power loss). One writer connection behind a
 // mutex; reader connections are pooled, one per concurrent reader, and see committed data only.
@@ -11,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "store/port_index.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 
@@ -18,7 +24,8 @@ namespace portatlas::store {
 
 class SqliteStore final : public Store {
  public:
-  // Opens or creates the database file at `path` and applies missing migrations.
+  // Opens or creates the database file at `path`, applies missing migrations and loads the
+  // index. Fails on a damaged host row, naming it.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
 
   Status Write(const std::function<Status(StoreWriter&)>& fn) override;
@@ -50,6 +57,7 @@ class SqliteStore final : public Store {
 
   SqliteStore(std::string path, std::unique_ptr<SqliteDb> writer)
       : path_(std::move(path)), writer_(std::move(writer)) {}
+  Status LoadIndex();
   Result<Reader> AcquireReader();
   Result<std::optional<CredentialRow>> FindCredential(const char* where, std::string_view value);
 
@@ -58,6 +66,7 @@ class SqliteStore final : public Store {
   std::unique_ptr<SqliteDb> writer_;
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteDb>> idle_readers_;
+  PortIndex index_;
 };
 
 }  // namespace portatlas::store

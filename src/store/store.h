@@ -8,6 +8,7 @@
 
 #include <functional>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,17 +22,14 @@ namespace portatlas::store {
 class StoreWriter {
  public:
   virtual ~StoreWriter() = default;
-  virtual Result<std::optional<HostRow>> GetHost(std::string_view project,
-                                                 std::string_view host_id) = 0;
-  virtual Result<std::vector<PortRow>> GetHostPorts(std::string_view project,
+  // The host as this transaction sees it (including its own earlier writes), or nullopt.
+  virtual Result<std::optional<StoredHost>> GetHost(std::string_view project,
                                                     std::string_view host_id) = 0;
-  virtual Status PutHost(const HostRow& host) = 0;  // insert or replace
-  virtual Status PutPort(const PortRow& port) = 0;  // insert or replace by (project, host, key)
-  virtual Status DeletePort(std::string_view project, std::string_view host_id,
-                            const PortKey& key) = 0;
-  virtual Status AddEvent(const PortEvent& event) = 0;
-  // Adds the delta to the aggregate row, creating it; rows whose num reaches 0 disappear.
-  virtual Status AddStatDelta(const StatDelta& delta) = 0;
+  // Replaces the host's row and its whole port set, inserting it when new. `ports` must be
+  // sorted by key, each with the host's project, host_id and eps. `events` (may be empty) are
+  // this change's history, appended as one entry at the first event's time.
+  virtual Status PutHost(const HostRow& host, std::vector<PortRow> ports,
+                         std::span<const PortEvent> events) = 0;
 };
 
 class Store {
