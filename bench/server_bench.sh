@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # server_bench.sh: the server acceptance benchmark. Loads HOSTS x PORTS_PER_HOST port records
-# (100,000 x 20 = 2M) through POST /v1/ingest/ports, then measures ListPortStatistics (plain and
-# filtered) and ListPortHost under wrk, side by side with the same answers computed by plain
-# SQL (GROUP BY / COUNT over the `ports` table) on the same SQLite file, and prints the ratio.
+# (100,000 x 20 = 2M) through POST /v1/ingest/ports and prints the server's memory; restarts the
+# server on the same data and times its start; then measures ListPortStatistics (plain and
+# filtered) and ListPortHost on the restarted server under wrk, side by side with the same
+# answers computed by plain SQL on the same SQLite file, and prints the ratio. The plain peer
+# works on `plain_ports`, one row per port record, which sql_baseline --materialize unpacks from
+# hosts.ports (schema 2) after the server has stopped, untimed (GROUP BY / COUNT over it).
 #
 #   bench/server_bench.sh [PORTATLAS_BIN]
 #
@@ -12,15 +15,17 @@
 # Tunables (environment): HOSTS (100000), PORTS_PER_HOST (20), BATCH hosts per request (500),
 # CONNECTIONS for ingest (4), SERVER_THREADS (the server's default when empty), DURATION of
 # each wrk run (10s), WARMUP wrk run before each (2s), WRK_THREADS (2), WRK_CONNECTIONS (8),
-# RUNS of each plain query (10; one run of a plain statistics query takes seconds at 2M rows).
+# RUNS of each plain query (10), PLAIN_INDEX of the plain peer: natural (default; the index
+# the row-per-port schema kept, (project, port, type)) or covering (one covering index per query).
 # Each query also gets one wrk run with a single connection, which shows its service time
 # apart from queueing (reported, not a target).
 #
 # Everything runs on 127.0.0.1 in a fresh temporary data directory; the server is stopped and
-# the directory removed on exit, including on error or Ctrl-C.
+# the directory removed on exit, including on error or Ctrl-C. Needs bash 5 (EPOCHREALTIME).
 #
 # Targets: ingest >= 200,000 records/s; every query's server p99 < 5 ms; every query at least
-# 20x the plain SQL (ratio of p50s); and every server answer equal to the plain SQL's.
+# 20x the plain SQL (ratio of p50s); and every server answer equal to the plain SQL's, which
+# also needs plain_ports to hold exactly the records the ingest acknowledged.
 # Exit status: 0 when every target is met, 1 when one is missed, 2 on a setup error.
 set -euo pipefail
 
@@ -49,6 +54,7 @@ warmup=${WARMUP:-2s}
 wrk_threads=${WRK_THREADS:-2}
 wrk_connections=${WRK_CONNECTIONS:-8}
 runs=${RUNS:-10}
+plain_index=${PLAIN_INDEX:-natural}
 loader=$bench_bin_dir/ingest_loader
 baseline=$bench_bin_dir/sql_baseline
 
@@ -111,18 +117,31 @@ token=$("$portatlas_bin" token create --data-dir "$data_dir" --project "$PROJECT
 
 serve_args=(serve --data-dir "$data_dir" --listen 127.0.0.1:0)
 [[ -z $server_threads ]] || serve_args+=(--threads "$server_threads")
-"$portatlas_bin" "${serve_args[@]}" 2>"$tmp_dir/serve.log" &
-server_pid=$!
-# The server prints its port once it listens; poll its log with a deadline.
-port=
-for ((i = 0; i < 300; i++)); do
-  port=$(sed -n 's|.*listening on http://127\.0\.0\.1:\([0-9]*\).*|\1|p' "$tmp_dir/serve.log")
-  [[ -z $port ]] || break
-  kill -0 "$server_pid" 2>/dev/null || die "the server exited: $(cat "$tmp_dir/serve.log")"
-  sleep 0.1
-done
-[[ -n $port ]] || die "the server did not print its port within 30 s"
-base=http://127.0.0.1:$port
+# start_server LOG TIMEOUT_S: starts the server, which prints its port once it listens, and
+# polls LOG every 20 ms with a deadline for that line. Sets server_pid, port, base, and
+# listen_ms: the time from the start to the line, to within the poll. Times in microseconds
+# come from EPOCHREALTIME without its decimal separator.
+start_server() {
+  local log=$1 deadline=$((SECONDS + $2)) line start_us=${EPOCHREALTIME/[^0-9]/}
+  local listening='listening on http://127\.0\.0\.1:([0-9]+)'
+  : >"$log" # before the first poll, which may run before the server's shell opens it
+  "$portatlas_bin" "${serve_args[@]}" 2>>"$log" &
+  server_pid=$!
+  port=
+  while :; do
+    while IFS= read -r line; do
+      if [[ $line =~ $listening ]]; then port=${BASH_REMATCH[1]}; fi
+    done <"$log"
+    [[ -z $port ]] || break
+    kill -0 "$server_pid" 2>/dev/null || die "the server exited: $(cat "$log")"
+    ((SECONDS < deadline)) || die "the server did not print its port within $2 s"
+    sleep 0.02
+  done
+  listen_ms=$(((${EPOCHREALTIME/[^0-9]/} - start_us) / 1000))
+  base=http://127.0.0.1:$port
+}
+start_server "$tmp_dir/serve.log" 30
+empty_listen_ms=$listen_ms
 echo "server: $portatlas_bin ${serve_args[*]:1} (pid $server_pid, port $port)"
 
 echo "== ingest: $hosts hosts x $ports_per_host ports, $batch hosts per request," \
@@ -143,35 +162,47 @@ awk -v all=$((cpu1 - cpu0)) -v one="$busiest" -v hz="$(getconf CLK_TCK)" \
   printf "server CPU during ingest: %.1f s in %.1f s of wall time (%.2f cores); busiest thread" \
     " (the store writer) %.1f s since start\n", all / hz, wall, all / hz / wall, one / hz }'
 ingest_rate=$(field "$tmp_dir/ingest.out" "hosts=$hosts" records_per_s)
+ingest_records=$(field "$tmp_dir/ingest.out" "hosts=$hosts" records)
+# memory: the server's resident set now and its peak since start (VmRSS, VmHWM).
+memory() {
+  awk '$1 == "VmRSS:" { rss = $2 } $1 == "VmHWM:" { hwm = $2 }
+    END { printf "VmRSS %.1f MiB, VmHWM %.1f MiB\n", rss / 1024, hwm / 1024 }' \
+    /proc/"$server_pid"/status
+}
+echo "server memory after ingest: $(memory)"
 
-# The queries: name, server path, and the plain SQL over `ports` that computes the same answer
-# (statuses and types are stored as enum numbers: TCP 0, danger 2; category 0 is "host").
+# The queries: name, server path, and the plain SQL over `plain_ports` that computes the same
+# answer (statuses and types are enum numbers: TCP 0, danger 2; category 0 is "host"). A
+# group's num counts distinct hosts (category host) and its status is the worst one, MAX.
 where="project = '$PROJECT' AND category = 0 AND eps IN ('0')"
-stats_page="SELECT port, type, COUNT(DISTINCT host_id), MAX(status) FROM ports"
+stats_page="SELECT port, type, COUNT(DISTINCT host_ref), MAX(status) FROM plain_ports"
 names=(stats stats_port80_tcp stats_danger porthost_22)
 declare -A path sql
 path[stats]="/v5/$PROJECT/asset/port/statistics"
-sql[stats]="SELECT COUNT(*) FROM (SELECT 1 FROM ports WHERE $where GROUP BY port, type);
+sql[stats]="SELECT COUNT(*) FROM (SELECT 1 FROM plain_ports WHERE $where GROUP BY port, type);
   $stats_page WHERE $where GROUP BY port, type ORDER BY port, type LIMIT 10 OFFSET 0"
 filter="$where AND instr(CAST(port AS TEXT), '80') > 0 AND type = 0"
 path[stats_port80_tcp]="/v5/$PROJECT/asset/port/statistics?port_string=80&type=TCP"
-sql[stats_port80_tcp]="SELECT COUNT(*) FROM (SELECT 1 FROM ports WHERE $filter GROUP BY port, type);
+sql[stats_port80_tcp]="SELECT COUNT(*) FROM (SELECT 1 FROM plain_ports WHERE $filter
+    GROUP BY port, type);
   $stats_page WHERE $filter GROUP BY port, type ORDER BY port, type LIMIT 10 OFFSET 0"
 path[stats_danger]="/v5/$PROJECT/asset/port/statistics?status=danger"
-sql[stats_danger]="SELECT COUNT(*) FROM (SELECT 1 FROM ports WHERE $where GROUP BY port, type
-    HAVING MAX(status) = 2);
+sql[stats_danger]="SELECT COUNT(*) FROM (SELECT 1 FROM plain_ports WHERE $where
+    GROUP BY port, type HAVING MAX(status) = 2);
   $stats_page WHERE $where GROUP BY port, type HAVING MAX(status) = 2
     ORDER BY port, type LIMIT 10 OFFSET 0"
-# ListPortHost: the page is the server's own page query; the plain total counts rows.
+# ListPortHost: one row per port record of both categories (the query names none), the total
+# counts them; the page is ordered by type, then the host's row id (its order of arrival), then
+# the record's place in the host's array, which is sorted by netns and laddr.
 path[porthost_22]="/v5/$PROJECT/asset/ports/detail?port=22"
-sql[porthost_22]="SELECT COUNT(*) FROM ports WHERE project = '$PROJECT' AND port = 22
-    AND eps IN ('0') AND category = 0;
+sql[porthost_22]="SELECT COUNT(*) FROM plain_ports WHERE project = '$PROJECT' AND port = 22
+    AND eps IN ('0');
   SELECT p.project, p.host_id, p.netns, p.laddr, p.port, p.type, p.eps, p.pid, p.sharers, p.path,
     p.comm, p.exe_deleted, p.container_id, p.container_runtime, p.service, p.status,
     p.first_seen, p.last_seen, h.host_name, h.host_ip, h.agent_id
-  FROM ports p JOIN hosts h ON h.project = p.project AND h.host_id = p.host_id
-  WHERE p.project = '$PROJECT' AND p.port = 22 AND p.eps IN ('0') AND p.category = 0
-  ORDER BY p.type, p.host_id, p.netns, p.laddr LIMIT 10 OFFSET 0"
+  FROM plain_ports p JOIN hosts h ON h.id = p.host_ref
+  WHERE p.project = '$PROJECT' AND p.port = 22 AND p.eps IN ('0')
+  ORDER BY p.type, p.host_ref, p.netns, p.laddr LIMIT 10 OFFSET 0"
 
 # get PATH: the body of one GET, over bash's /dev/tcp (HTTP/1.1, Connection: close).
 get() {
@@ -205,6 +236,20 @@ wrk_run() {
 }
 wrk_ms() { to_ms "$(awk -v p="$2" '$1 == p { print $2 }' "$1")"; }
 
+# The queries run on a restarted server, which loads its state from the file.
+echo "== restart: SIGTERM, then serve again on the same data directory"
+stop_us=${EPOCHREALTIME/[^0-9]/}
+stop_server
+stop_ms=$(((${EPOCHREALTIME/[^0-9]/} - stop_us) / 1000))
+start_server "$tmp_dir/restart.log" 600
+echo "server: $portatlas_bin ${serve_args[*]:1} (pid $server_pid, port $port)"
+first_us=${EPOCHREALTIME/[^0-9]/}
+get "${path[stats]}" >/dev/null
+first_ms=$(((${EPOCHREALTIME/[^0-9]/} - first_us) / 1000))
+echo "restart: stopped in $stop_ms ms; listening $listen_ms ms after the start (the empty" \
+  "store: $empty_listen_ms ms; polled every 20 ms); the first answer (stats) took $first_ms ms more"
+echo "server memory after restart: $(memory)"
+
 declare -A srv_p50 srv_p99 srv_rps one_p50 one_p99
 for name in "${names[@]}"; do
   get "${path[$name]}" >"$tmp_dir/$name.server.json"
@@ -216,18 +261,28 @@ for name in "${names[@]}"; do
   one_p50[$name]=$(wrk_ms "$tmp_dir/$name.wrk1" 50%)
   one_p99[$name]=$(wrk_ms "$tmp_dir/$name.wrk1" 99%)
 done
+echo "server memory after the queries: $(memory)"
 stop_server
 
+met=1
 echo "== data set ($(du -m "$data_dir/portatlas.db" | cut -f1) MB portatlas.db)"
-run "$baseline" --db "$data_dir/portatlas.db" --runs 1 \
-  --query "hosts=SELECT COUNT(*) FROM hosts" --query "ports=SELECT COUNT(*) FROM ports" \
-  --query "port_stats=SELECT COUNT(*) FROM port_stats" \
-  --query "groups=SELECT COUNT(*) FROM port_stats WHERE category = 0" >"$tmp_dir/counts.out"
-((run_rc == 0)) || die "sql_baseline failed (status $run_rc)"
+# Untimed: one row per port record in plain_ports, in the same file, then the counts.
+run "$baseline" --db "$data_dir/portatlas.db" --materialize --plain-index "$plain_index" --runs 1 \
+  --query "hosts=SELECT COUNT(*) FROM hosts" --query "events=SELECT COUNT(*) FROM events" \
+  >"$tmp_dir/counts.out"
+((run_rc == 0)) || die "sql_baseline --materialize failed (status $run_rc)"
+grep '^materialized' "$tmp_dir/counts.out"
 awk '$1 == "ANSWER" { sub(/^name=/, "", $2); gsub(/[][]/, "", $3); printf "%s rows: %s\n", $2, $3 }' \
   "$tmp_dir/counts.out"
+plain_rows=$(field "$tmp_dir/counts.out" name=materialize rows)
+echo "plain_ports rows: $plain_rows, for $ingest_records records ingested;" \
+  "portatlas.db is now $(du -m "$data_dir/portatlas.db" | cut -f1) MB"
+if [[ $plain_rows != "$ingest_records" ]]; then
+  echo "server_bench: the store holds $plain_rows port records, not $ingest_records" >&2
+  met=0
+fi
 
-echo "== plain SQL on the same file ($runs runs each, the server's reader pragmas)"
+echo "== plain SQL over plain_ports ($runs runs each, the server's reader pragmas)"
 queries=()
 for name in "${names[@]}"; do queries+=(--query "$name=${sql[$name]}"); done
 run "$baseline" --db "$data_dir/portatlas.db" --runs "$runs" --pragma cache_size=-16384 \
@@ -236,15 +291,16 @@ run "$baseline" --db "$data_dir/portatlas.db" --runs "$runs" --pragma cache_size
 grep -v '^ANSWER' "$tmp_dir/plain.out"
 
 # Answers in one shape: [[total], [[port, type, num, status] ...]] for statistics, and
-# [[total], [[host_id, laddr, port, type, pid, path, host_name, host_ip, agent_id, status] ...]]
-# for ListPortHost, types and statuses as their enum numbers.
+# [[total], [[host_id, laddr, port, type, pid, path, host_name, host_ip, agent_id, status,
+# container_id] ...]] for ListPortHost, types and statuses as their enum numbers.
 # shellcheck disable=SC2016 # $t and $s are jq variables
 readonly JQ_ENUMS='{"TCP":0,"TCP6":1,"UDP":2,"UDP6":3} as $t |
   {"unknow":0,"normal":1,"danger":2} as $s'
 server_answer() {
   if [[ $1 == porthost_* ]]; then
     jq -c "$JQ_ENUMS | [[.total_num], [.data_list[] | [.host_id, .laddr, .port, \$t[.type],
-      .pid, .path, .host_name, .host_ip, .agent_id, \$s[.status]]]]" "$tmp_dir/$1.server.json"
+      .pid, .path, .host_name, .host_ip, .agent_id, \$s[.status], .container_id]]]" \
+      "$tmp_dir/$1.server.json"
   else
     jq -c "$JQ_ENUMS | [[.total_num], [.data_list[] | [.port, \$t[.type], .num, \$s[.status]]]]" \
       "$tmp_dir/$1.server.json"
@@ -254,7 +310,7 @@ plain_answer() {
   local filter='[[.[0][0][0]], .[1]]'
   [[ $1 != porthost_* ]] ||
     filter='[[.[0][0][0]], [.[1][] | [.[1], .[3], .[4], .[5], .[7], .[9], .[18], .[19], .[20],
-      .[15]]]]'
+      .[15], .[12]]]]'
   awk -v name="name=$1" '$1 == "ANSWER" && $2 == name { sub(/^ANSWER [^ ]* /, ""); print }' \
     "$tmp_dir/plain.out" | jq -c "$filter"
 }
@@ -262,7 +318,6 @@ plain_answer() {
 echo "== results"
 printf '%-17s %10s %10s %7s %10s %10s %11s %11s %8s  %s\n' query "server p50" "server p99" \
   "req/s" "1-conn p50" "1-conn p99" "plain p50" "plain p99" ratio answer
-met=1
 declare -A ratio
 for name in "${names[@]}"; do
   plain_p50=$(field "$tmp_dir/plain.out" "name=$name" p50_ms)

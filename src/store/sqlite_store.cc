@@ -174,7 +174,72 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path) 
   PA_RETURN_IF_ERROR(MigrateSqlite(**db));
   std::unique_ptr<SqliteStore> store(new SqliteStore(path, std::move(*db)));
   PA_RETURN_IF_ERROR(store->LoadIndex());
+  PA_RETURN_IF_ERROR(store->StartCheckpointer());
   return store;
+}
+
+SqliteStore::~SqliteStore() {
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    stopping_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  if (checkpointer_.joinable()) checkpointer_.join();
+}
+
+// Checkpoints (copying committed WAL pages back into the database file) run on their own
+// thread and connection, so a commit only appends to the WAL and syncs it. Measured on the
+// 2M-record load: COMMIT took 5.1 s of the writer's 8 s with SQLite's inline auto-checkpoint.
+// The writer's WAL hook (which replaces the auto-checkpoint) wakes the thread once the WAL
+// holds kCheckpointPages.
+Status SqliteStore::StartCheckpointer() {
+  auto conn = SqliteDb::Open(path_, SQLITE_OPEN_READWRITE);
+  if (!conn) return conn.error();
+  checkpoint_db_ = std::move(*conn);
+  sqlite3_wal_hook(
+      writer_->raw(),
+      [](void* self, sqlite3* db, const char*, int pages) {
+        static_cast<SqliteStore*>(self)->OnWalCommit(db, pages);
+        return SQLITE_OK;
+      },
+      this);
+  checkpointer_ = std::thread([this] { CheckpointLoop(); });
+  return Status::Ok();
+}
+
+void SqliteStore::OnWalCommit(sqlite3* db, int pages) {
+  if (pages >= kRestartPages) {
+    // Under a steady stream of commits a background checkpoint never reaches the end of the
+    // WAL, so the WAL would never start over and only grow (to 1 GB on the 2M-record load),
+    // and the checkpointer cannot get the write lock between two commits. So the writer
+    // itself, past kRestartPages, runs a RESTART checkpoint: most pages are copied by then,
+    // and the next transaction writes the WAL from its start.
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_RESTART, nullptr, nullptr);
+    return;
+  }
+  if (pages < kCheckpointPages) return;
+  {
+    std::lock_guard<std::mutex> lock(checkpoint_mu_);
+    checkpoint_wanted_ = true;
+  }
+  checkpoint_cv_.notify_one();
+}
+
+void SqliteStore::CheckpointLoop() {
+  std::unique_lock<std::mutex> lock(checkpoint_mu_);
+  for (;;) {
+    checkpoint_cv_.wait(lock, [&] { return stopping_ || checkpoint_wanted_; });
+    if (stopping_) break;
+    checkpoint_wanted_ = false;
+    lock.unlock();
+    sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                              nullptr);
+    lock.lock();
+  }
+  lock.unlock();
+  // One more at close, so that the next start finds little WAL to read.
+  sqlite3_wal_checkpoint_v2(checkpoint_db_->raw(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                            nullptr);
 }
 
 Status SqliteStore::Write(const std::function<Status(StoreWriter&)>& fn) {

@@ -6,14 +6,17 @@
 // kept in memory: built from `hosts` when the store opens, updated after each commit.
 //
 // Durability: the writer connection runs with synchronous=FULL, so a committed transaction is on
-// disk when Write() returns (it survives kill -9 and power loss). One writer connection behind a
+// disk when Write() returns (it survives kill -9 and power loss). Checkpoints run on a thread
+// of their own. One writer connection behind a
 // mutex; reader connections are pooled, one per concurrent reader, and see committed data only.
 #ifndef PORTATLAS_STORE_SQLITE_STORE_H_
 #define PORTATLAS_STORE_SQLITE_STORE_H_
 
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "store/port_index.h"
@@ -27,6 +30,7 @@ class SqliteStore final : public Store {
   // Opens or creates the database file at `path`, applies missing migrations and loads the
   // index. Fails on a damaged host row, naming it.
   static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path);
+  ~SqliteStore() override;
 
   Status Write(const std::function<Status(StoreWriter&)>& fn) override;
   Result<QueryResult<PortHostRow>> ListPorts(const PortQuery& q) override;
@@ -57,7 +61,13 @@ class SqliteStore final : public Store {
 
   SqliteStore(std::string path, std::unique_ptr<SqliteDb> writer)
       : path_(std::move(path)), writer_(std::move(writer)) {}
+  static constexpr int kCheckpointPages = 1000;  // SQLite's default threshold
+  static constexpr int kRestartPages = 16384;    // 64 MiB of WAL
+
   Status LoadIndex();
+  Status StartCheckpointer();
+  void OnWalCommit(sqlite3* db, int pages);
+  void CheckpointLoop();
   Result<Reader> AcquireReader();
   Result<std::optional<CredentialRow>> FindCredential(const char* where, std::string_view value);
 
@@ -67,6 +77,12 @@ class SqliteStore final : public Store {
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteDb>> idle_readers_;
   PortIndex index_;
+  std::unique_ptr<SqliteDb> checkpoint_db_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_wanted_ = false;
+  bool stopping_ = false;
+  std::thread checkpointer_;  // last: stopped first
 };
 
 }  // namespace portatlas::store
