@@ -1,12 +1,26 @@
 // portatlas: one binary, subcommands. main() only wires them.
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
 
 #include "cli/agent_command.h"
 #include "cli/ports_command.h"
+#include "cli/scan_command.h"
 #include "cli/serve_command.h"
 #include "cli/token_command.h"
 
 int main(int argc, char** argv) {
+  // nmap's multi-letter short options (-oJ, -iL) are not CLI11's; spell them long.
+  std::vector<std::string> args(argv, argv + argc);
+  for (std::string& a : args) {
+    if (a == "-oJ") a = "--json-out";
+    if (a == "-iL") a = "--input-list";
+  }
+  std::vector<char*> rewritten;
+  for (std::string& a : args) rewritten.push_back(a.data());
+  argc = static_cast<int>(rewritten.size());
+  argv = rewritten.data();
+
   CLI::App app{"portatlas: self-hosted open-port asset inventory"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "portatlas 0.1.0");
@@ -14,6 +28,7 @@ int main(int argc, char** argv) {
   portatlas::cli::AddServeCommand(app);
   portatlas::cli::AddAgentCommand(app);
   portatlas::cli::AddTokenCommand(app);
+  portatlas::cli::AddScanCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }
