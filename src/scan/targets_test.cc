@@ -91,10 +91,11 @@ TEST(TargetSetTest, AllowListCoversOnlyWhatItAllows) {
   auto first = loopback.FirstUncovered(*outside);
   ASSERT_TRUE(first);
   EXPECT_EQ(RangeToString(*first), "198.18.0.1");
-  // A range straddling the edge is not covered.
-  auto straddle = ParseTargets({"127.255.255.250-128.0.0.1"}, FakeResolve);
-  ASSERT_TRUE(straddle);
-  EXPECT_EQ(RangeToString(*loopback.FirstUncovered(*straddle)), "128.0.0.0-128.0.0.1");
+  // A range straddling the edge of an allowed block is not covered.
+  auto allowed = ParseTargets({"198.18.0.0/24"}, FakeResolve);
+  auto straddle = ParseTargets({"198.18.0.250-198.18.1.1"}, FakeResolve);
+  ASSERT_TRUE(allowed && straddle);
+  EXPECT_EQ(RangeToString(*allowed->FirstUncovered(*straddle)), "198.18.1.0-198.18.1.1");
   EXPECT_FALSE(loopback.Covers(*ParseTargets({"::2"}, FakeResolve)));
 }
 
