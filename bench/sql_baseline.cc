@@ -388,7 +388,7 @@ CREATE TABLE events(id INTEGER PRIMARY KEY, project TEXT NOT NULL, host_id TEXT 
   at INTEGER NOT NULL, changes TEXT NOT NULL);
 PRAGMA user_version = 2;
 INSERT INTO hosts VALUES
-(1, 'p', 'h-c', 'agent-c', 'host-c', '10.0.0.3', '0', 1, 1000, 2000, '[
+(1, 'p', 'h-c', 'agent-c', 'host-c', '198.18.0.3', '0', 1, 1000, 2000, '[
  [4026531840, "0.0.0.0", 22, 0, 10, 1, "/usr/sbin/sshd", "sshd", 0, "", "", "ssh", 1, 1000, 2000],
  [4026531840, "0.0.0.0", 80, 0, 11, 1, "/usr/sbin/nginx", "nginx", 0, "", "", "http", 2, 1000,
   2000],
@@ -397,15 +397,15 @@ INSERT INTO hosts VALUES
   1000, 2000],
  [4026532141, "0.0.0.0", 80, 0, 21, 1, "/usr/sbin/nginx", "nginx", 1, "c2", "docker", "http", 1,
   1000, 2000]]'),
-(2, 'p', 'h-a', 'agent-a', 'host-a', '10.0.0.1', '0', 1, 1500, 2500, '[
+(2, 'p', 'h-a', 'agent-a', 'host-a', '198.18.0.1', '0', 1, 1500, 2500, '[
  [4026531840, "0.0.0.0", 22, 0, 30, 2, "/usr/sbin/sshd", "sshd", 0, "", "", "ssh", 2, 1500, 2500],
  [4026531840, "0.0.0.0", 8080, 2, 32, 1, "/usr/bin/java", "java", 0, "", "", "", 0, 1500, 2500],
  [4026531840, "127.0.0.1", 22, 0, 31, 1, "/usr/sbin/sshd", "sshd", 0, "", "", "ssh", 1, 1500,
   2500]]'),
-(3, 'p', 'h-b', 'agent-b', 'host-b', '10.0.0.2', '1', 1, 1000, 2000, '[
+(3, 'p', 'h-b', 'agent-b', 'host-b', '198.18.0.2', '1', 1, 1000, 2000, '[
  [4026531840, "0.0.0.0", 22, 0, 40, 1, "/usr/sbin/sshd", "sshd", 0, "", "", "ssh", 2, 1000, 2000]
  ]'),
-(4, 'q', 'h-a', 'agent-q', 'host-q', '10.0.1.1', '0', 1, 1000, 2000, '[
+(4, 'q', 'h-a', 'agent-q', 'host-q', '198.18.1.1', '0', 1, 1000, 2000, '[
  [4026531840, "0.0.0.0", 22, 0, 50, 1, "/usr/sbin/sshd", "sshd", 0, "", "", "ssh", 2, 1000, 2000]
  ]');
 )sql";

@@ -228,22 +228,30 @@ PortIndex::Scope& PortIndex::MutableScope(uint32_t project, uint32_t eps, Catego
   return *s;
 }
 
-void PortIndex::AddPostings(uint32_t ref, uint32_t project, uint32_t eps,
-                            std::span<const PortRow> ports, int sign) {
-  for (const HostKey& k : GroupHostKeys(ports)) {
+void PortIndex::ReplacePostings(uint32_t ref, uint32_t project, uint32_t eps,
+                                std::span<const PortRow> old_ports,
+                                std::span<const PortRow> ports) {
+  auto order = [](const HostKey& a, const HostKey& b) { return a.Order() < b.Order(); };
+  const std::vector<HostKey> now = GroupHostKeys(ports);
+  auto find = [&](const HostKey& k) {
     auto& list = postings_[PostingKey(project, k.port, k.type, k.category)];
     auto it = std::lower_bound(list.begin(), list.end(), ref,
                                [](const Posting& p, uint32_t r) { return p.host < r; });
-    const bool present = it != list.end() && it->host == ref;
-    if (sign > 0) {
-      if (present) {
-        it->eps = eps;
-        it->sockets = k.sockets;
-      } else {
-        list.insert(it, Posting{ref, eps, k.sockets});
-      }
-    } else if (present) {
-      list.erase(it);
+    return std::pair{&list, it};
+  };
+  // Keys the host no longer has lose its posting; the others are updated or inserted.
+  for (const HostKey& k : GroupHostKeys(old_ports)) {
+    if (std::binary_search(now.begin(), now.end(), k, order)) continue;
+    auto [list, it] = find(k);
+    if (it != list->end() && it->host == ref) list->erase(it);
+  }
+  for (const HostKey& k : now) {
+    auto [list, it] = find(k);
+    if (it != list->end() && it->host == ref) {
+      it->eps = eps;
+      it->sockets = k.sockets;
+    } else {
+      list->insert(it, Posting{ref, eps, k.sockets});
     }
   }
 }
@@ -258,20 +266,7 @@ void PortIndex::ReplaceHost(int64_t ref, const HostRow& host, std::span<const Po
   }
   const uint32_t project = Intern(projects_, host.project);
   const uint32_t eps = Intern(eps_ids_, host.eps);
-  if (!old_ports.empty()) {
-    // Postings that the new set keeps are updated in place by the second pass.
-    std::vector<PortRow> gone;
-    const std::vector<HostKey> now = GroupHostKeys(ports);
-    for (const PortRow& p : old_ports) {
-      const HostKey k{p.key.port, p.key.type, p.category(), 0};
-      const bool kept = std::binary_search(
-          now.begin(), now.end(), k,
-          [](const HostKey& a, const HostKey& b) { return a.Order() < b.Order(); });
-      if (!kept) gone.push_back(p);
-    }
-    if (!gone.empty()) AddPostings(r, project, 0, gone, -1);
-  }
-  AddPostings(r, project, eps, ports, +1);
+  ReplacePostings(r, project, eps, old_ports, ports);
   if (hosts_.size() <= r) hosts_.resize(static_cast<size_t>(r) + 1);
   HostInfo& info = hosts_[r];
   if (!info.live) ++host_count_;

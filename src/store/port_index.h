@@ -99,8 +99,9 @@ class PortIndex {
   std::vector<const Scope*> Scopes(uint32_t project, const std::vector<std::string>& eps,
                                    Category category) const;
   Scope& MutableScope(uint32_t project, uint32_t eps, Category category);
-  void AddPostings(uint32_t ref, uint32_t project, uint32_t eps, std::span<const PortRow> ports,
-                   int sign);
+  // Moves host `ref`'s postings from the keys of `old_ports` to those of `ports`.
+  void ReplacePostings(uint32_t ref, uint32_t project, uint32_t eps,
+                       std::span<const PortRow> old_ports, std::span<const PortRow> ports);
 
   mutable std::shared_mutex mu_;
   std::unordered_map<std::string, uint32_t> projects_;
