@@ -1,18 +1,27 @@
 #include "cli/scan_command.h"
 
 #include <fmt/format.h>
+#include <openssl/sha.h>
+#include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <mutex>
+#include <optional>
 #include <sstream>
 
 #include "scan/connect_scanner.h"
+#include "scan/keyed.h"
 #include "scan/ports.h"
+#include "scan/raw_scanner.h"
+#include "scan/record.h"
 #include "scan/targets.h"
 
 namespace portatlas::cli {
@@ -29,12 +38,21 @@ struct ScanArgs {
   std::string exclude;
   std::string input_list;
   std::string json_out;
+  std::string resume;
   int timeout_ms = 1000;
-  int retries = 1;
+  int retries = -1;  // connect: 1 extra try; raw: 2 resend rounds
   int max_in_flight = 2048;
   int per_host = 512;
+  uint64_t rate = 0;
+  int wait_ms = 1000;
+  std::string interface;
+  std::string source_ip;
+  std::string router_mac;
   std::string nmap_services = "/usr/share/nmap/nmap-services";
 };
+
+std::atomic<bool> g_stop{false};
+extern "C" void OnSignal(int) { g_stop.store(true); }
 
 int Fail(const Status& st) {
   fmt::print(stderr, "portatlas scan: {}\n", st.message());
@@ -49,22 +67,26 @@ Result<std::string> ReadFile(const std::string& path) {
   return text.str();
 }
 
-// The ports to scan: -p, else --top-ports N, else nmap's default of the top 1000.
-Result<std::vector<uint16_t>> TcpPorts(const ScanArgs& a) {
+std::vector<uint16_t> Merge(std::vector<uint16_t> a, const std::vector<uint16_t>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  std::sort(a.begin(), a.end());
+  a.erase(std::unique(a.begin(), a.end()), a.end());
+  return a;
+}
+
+// The ports of `proto` ("tcp" or "udp"): -p (unprefixed ports count for both), else
+// --top-ports N, else nmap's default of the top 1000.
+Result<std::vector<uint16_t>> PortsFor(const ScanArgs& a, std::string_view proto) {
   if (!a.ports.empty()) {
     PA_ASSIGN_OR_RETURN(lists, scan::ParsePortSpec(a.ports));
-    std::vector<uint16_t> out = lists.any;
-    out.insert(out.end(), lists.tcp.begin(), lists.tcp.end());
-    std::sort(out.begin(), out.end());
-    out.erase(std::unique(out.begin(), out.end()), out.end());
-    return out;
+    return Merge(lists.any, proto == "tcp" ? lists.tcp : lists.udp);
   }
   auto services = ReadFile(a.nmap_services);
   if (!services) {
     return NotFound(fmt::format("no -p given and {} is unreadable (install nmap-common or pass -p)",
                                 a.nmap_services));
   }
-  return scan::TopPorts(*services, "tcp", a.top_ports > 0 ? a.top_ports : 1000);
+  return scan::TopPorts(*services, proto, a.top_ports > 0 ? a.top_ports : 1000);
 }
 
 int64_t EpochMs() {
@@ -73,9 +95,178 @@ int64_t EpochMs() {
       .count();
 }
 
+// Where results go: text or JSON lines. Called from the receive thread of a raw scan and from
+// the calling thread, so everything is under one lock.
+class ResultSink {
+ public:
+  Status Open(const std::string& json_path, bool append) {
+    if (json_path.empty()) return Status::Ok();
+    json_.reset(json_path == "-" ? fdopen(dup(STDOUT_FILENO), "w")
+                                 : fopen(json_path.c_str(), append ? "a" : "w"));
+    if (!json_) return ErrnoStatus(errno, "open " + json_path);
+    return Status::Ok();
+  }
+
+  void Add(const scan::PortResult& r) {
+    // Open ports, and UDP ports that may be open; closed and filtered only count.
+    if (r.state != scan::PortState::kOpen && r.state != scan::PortState::kOpenFiltered) return;
+    scan::ScanRecord rec;
+    rec.ip = r.ip;
+    rec.proto = r.proto;
+    rec.port = r.port;
+    rec.state = std::string(scan::PortStateName(r.state));
+    rec.reason = std::string(r.reason);
+    rec.updated_at_ms = EpochMs();
+    std::lock_guard lock(mu_);
+    if (r.state == scan::PortState::kOpen) ++open_;
+    if (!json_) {
+      fmt::print("{} {}/{} {}\n", rec.ip.ToString(), rec.port, ProtoName(rec.proto), rec.state);
+      return;
+    }
+    rapidjson::StringBuffer buf;
+    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    w.StartObject();
+    const std::string ip = rec.ip.ToString();
+    const std::string proto(ProtoName(rec.proto));
+    w.Key("ip");
+    w.String(ip.data(), static_cast<unsigned>(ip.size()));
+    w.Key("protocol");
+    w.String(proto.data(), static_cast<unsigned>(proto.size()));
+    w.Key("port");
+    w.Uint(rec.port);
+    w.Key("state");
+    w.String(rec.state.data(), static_cast<unsigned>(rec.state.size()));
+    w.Key("reason");
+    w.String(rec.reason.data(), static_cast<unsigned>(rec.reason.size()));
+    w.Key("updated_at");
+    w.Int64(rec.updated_at_ms);
+    w.EndObject();
+    fmt::print(json_.get(), "{}\n", buf.GetString());
+  }
+
+  uint64_t open() {
+    std::lock_guard lock(mu_);
+    return open_;
+  }
+  void Flush() {
+    std::lock_guard lock(mu_);
+    if (json_) fflush(json_.get());
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<FILE, int (*)(FILE*)> json_{nullptr, fclose};
+  uint64_t open_ = 0;
+};
+
+// The --resume file: where an interrupted scan stopped, and the key of its probe order.
+struct ResumeState {
+  std::string fingerprint;  // of the targets, ports and modes: a resume must be the same scan
+  uint64_t seed = 0;
+  uint64_t tcp_next = 0;
+  uint64_t udp_next = 0;
+};
+
+std::string Fingerprint(const scan::TargetSet& targets, const std::vector<uint16_t>& tcp,
+                        const std::vector<uint16_t>& udp, std::string_view tcp_mode) {
+  std::string text(tcp_mode);
+  for (const scan::AddrRange& r : targets.ranges()) text += "|" + scan::RangeToString(r);
+  text += "|T";
+  for (uint16_t p : tcp) text += fmt::format(",{}", p);
+  text += "|U";
+  for (uint16_t p : udp) text += fmt::format(",{}", p);
+  unsigned char d[SHA256_DIGEST_LENGTH];
+  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d);
+  std::string hex;
+  for (unsigned char c : d) hex += fmt::format("{:02x}", c);
+  return hex;
+}
+
+Result<std::optional<ResumeState>> LoadResume(const std::string& path) {
+  if (access(path.c_str(), F_OK) != 0) return std::optional<ResumeState>();
+  PA_ASSIGN_OR_RETURN(text, ReadFile(path));
+  rapidjson::Document d;
+  d.Parse(text.data(), text.size());
+  auto bad = [&] {
+    return InvalidArgument(fmt::format("{} is not a portatlas resume file", path));
+  };
+  if (d.HasParseError() || !d.IsObject()) return bad();
+  ResumeState s;
+  for (const char* k : {"fingerprint", "seed", "tcp_next", "udp_next"}) {
+    if (!d.HasMember(k)) return bad();
+  }
+  if (!d["fingerprint"].IsString() || !d["seed"].IsUint64() || !d["tcp_next"].IsUint64() ||
+      !d["udp_next"].IsUint64()) {
+    return bad();
+  }
+  s.fingerprint = d["fingerprint"].GetString();
+  s.seed = d["seed"].GetUint64();
+  s.tcp_next = d["tcp_next"].GetUint64();
+  s.udp_next = d["udp_next"].GetUint64();
+  return std::optional<ResumeState>(s);
+}
+
+Status SaveResume(const std::string& path, const ResumeState& s) {
+  const std::string tmp = path + ".tmp";
+  FILE* f = fopen(tmp.c_str(), "w");
+  if (f == nullptr) return ErrnoStatus(errno, "write " + tmp);
+  fmt::print(f, "{{\"fingerprint\":\"{}\",\"seed\":{},\"tcp_next\":{},\"udp_next\":{}}}\n",
+             s.fingerprint, s.seed, s.tcp_next, s.udp_next);
+  if (fclose(f) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    return ErrnoStatus(errno, "write " + path);
+  }
+  return Status::Ok();
+}
+
+// The progress line on a terminal: rate, done/total, ETA, found.
+class Progress {
+ public:
+  Progress(std::string phase, ResultSink& sink)
+      : phase_(std::move(phase)), sink_(sink), tty_(isatty(STDERR_FILENO) == 1) {}
+  void operator()(uint64_t done, uint64_t total) {
+    if (!tty_) return;
+    const double s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = s > 0 ? static_cast<double>(done) / s : 0;
+    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    const double pct =
+        total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0;
+    fmt::print(stderr, "\r{}: {:.0f} probes/s, {}/{} ({:.1f}%), ETA {:.0f} s, {} open   ", phase_,
+               rate, done, total, pct, eta, sink_.open());
+  }
+  void End() {
+    if (tty_) fmt::print(stderr, "\n");
+  }
+
+ private:
+  std::string phase_;
+  ResultSink& sink_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
+};
+
+Result<scan::RawOptions> RawOptionsFrom(const ScanArgs& a) {
+  scan::RawOptions o;
+  o.rate_pps = a.rate;
+  o.retries = a.retries >= 0 ? a.retries : 2;
+  o.wait_ms = a.wait_ms;
+  o.stop = &g_stop;
+  o.path.interface = a.interface;
+  if (!a.source_ip.empty()) {
+    auto ip = ParseIpAddr(a.source_ip);
+    if (!ip) return InvalidArgument(fmt::format("--source-ip {}: not an address", a.source_ip));
+    o.path.source = *ip;
+  }
+  if (!a.router_mac.empty()) {
+    auto mac = scan::ParseMac(a.router_mac);
+    if (!mac) return InvalidArgument(fmt::format("--router-mac {}: not a MAC", a.router_mac));
+    o.path.router_mac = *mac;
+  }
+  return o;
+}
+
 int RunScan(const ScanArgs& a) {
-  if (a.syn) return Fail(Unavailable("--syn is not available yet; use --connect"));
-  if (a.udp) return Fail(Unavailable("--udp is not available yet"));
+  if (a.syn && a.connect) return Fail(InvalidArgument("choose one of --connect and --syn"));
   std::vector<std::string> specs = a.targets;
   if (!a.input_list.empty()) {
     auto text = ReadFile(a.input_list);
@@ -86,14 +277,14 @@ int RunScan(const ScanArgs& a) {
   auto targets = scan::ParseTargets(specs, scan::SystemResolve);
   if (!targets) return Fail(targets.error());
   if (!a.exclude.empty()) {
-    auto excluded = scan::ParseTargets({a.exclude}, scan::SystemResolve);
+    auto excluded = scan::ParseTargets({a.exclude}, scan::SystemResolve, ~uint64_t{0});
     if (!excluded) return Fail(excluded.error());
     targets->Subtract(*excluded);
   }
   // The allow-list: loopback, widened only by the operator. Checked before any packet.
   scan::TargetSet allowed = scan::LoopbackAllowList();
   if (!a.allow.empty()) {
-    auto extra = scan::ParseTargets(a.allow, scan::SystemResolve);
+    auto extra = scan::ParseTargets(a.allow, scan::SystemResolve, ~uint64_t{0});
     if (!extra) return Fail(extra.error());
     allowed.Add(*extra);
   }
@@ -103,67 +294,115 @@ int RunScan(const ScanArgs& a) {
         "are authorised to scan it",
         scan::RangeToString(*outside), a.allow.empty() ? "" : " and --allow")));
   }
-  auto ports = TcpPorts(a);
-  if (!ports) return Fail(ports.error());
-
-  std::unique_ptr<FILE, int (*)(FILE*)> json(nullptr, fclose);
-  if (!a.json_out.empty()) {
-    json.reset(a.json_out == "-" ? fdopen(dup(STDOUT_FILENO), "w")
-                                 : fopen(a.json_out.c_str(), "w"));
-    if (!json) return Fail(ErrnoStatus(errno, "open " + a.json_out));
+  // TCP by connect() unless --syn; none when only --udp is asked for.
+  const bool tcp = a.syn || a.connect || !a.udp;
+  std::vector<uint16_t> tcp_ports, udp_ports;
+  if (tcp) {
+    auto p = PortsFor(a, "tcp");
+    if (!p) return Fail(p.error());
+    tcp_ports = std::move(*p);
   }
-  const bool tty = isatty(STDERR_FILENO) == 1;
+  if (a.udp) {
+    auto p = PortsFor(a, "udp");
+    if (!p) return Fail(p.error());
+    udp_ports = std::move(*p);
+  }
+  if (tcp_ports.empty() && udp_ports.empty()) return Fail(InvalidArgument("no ports to scan"));
+  auto raw_options = RawOptionsFrom(a);
+  if (!raw_options) return Fail(raw_options.error());
+
+  ResumeState resume;
+  const std::string tcp_mode = !tcp ? "" : a.syn ? "syn" : "connect";
+  resume.fingerprint = Fingerprint(*targets, tcp_ports, udp_ports, tcp_mode);
+  bool resumed = false;
+  if (!a.resume.empty()) {
+    auto loaded = LoadResume(a.resume);
+    if (!loaded) return Fail(loaded.error());
+    if (*loaded) {
+      if ((*loaded)->fingerprint != resume.fingerprint) {
+        return Fail(InvalidArgument(fmt::format(
+            "{} belongs to another scan (targets, ports or scan types differ)", a.resume)));
+      }
+      resume = **loaded;
+      resumed = true;
+      fmt::print(stderr, "portatlas scan: resuming from {} (tcp {}, udp {})\n", a.resume,
+                 resume.tcp_next, resume.udp_next);
+    }
+  }
+  if (resume.seed == 0) resume.seed = raw_options->seed = scan::ProbeKey::RandomSeed();
+  raw_options->seed = resume.seed;
+
+  ResultSink sink;
+  if (Status st = sink.Open(a.json_out, resumed); !st.ok()) return Fail(st);
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
   const auto start = std::chrono::steady_clock::now();
-  scan::ConnectOptions o;
-  o.timeout_ms = a.timeout_ms;
-  o.retries = a.retries;
-  o.max_in_flight = a.max_in_flight;
-  o.per_host = a.per_host;
-  auto stats = scan::ConnectScan(
-      *targets, *ports, o,
-      [&](const scan::PortResult& r) {
-        if (r.state != scan::PortState::kOpen) return;
-        if (!json) {
-          fmt::print("{} {}/tcp open\n", r.ip.ToString(), r.port);
-          return;
-        }
-        rapidjson::StringBuffer buf;
-        rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-        w.StartObject();
-        const std::string ip = r.ip.ToString();
-        w.Key("ip");
-        w.String(ip.data(), static_cast<unsigned>(ip.size()));
-        w.Key("protocol");
-        w.String("tcp");
-        w.Key("port");
-        w.Uint(r.port);
-        w.Key("state");
-        const std::string_view state = scan::PortStateName(r.state);
-        w.String(state.data(), static_cast<unsigned>(state.size()));
-        w.Key("reason");
-        w.String(r.reason.data(), static_cast<unsigned>(r.reason.size()));
-        w.Key("updated_at");
-        w.Int64(EpochMs());
-        w.EndObject();
-        fmt::print(json.get(), "{}\n", buf.GetString());
-      },
-      [&](uint64_t done, uint64_t total) {
-        if (!tty) return;
-        const double s =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        const double rate = s > 0 ? static_cast<double>(done) / s : 0;
-        const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
-        fmt::print(stderr, "\r{:.0f} probes/s, {}/{} done, ETA {:.0f} s   ", rate, done, total,
-                   eta);
-      });
-  if (tty) fmt::print(stderr, "\n");
-  if (!stats) return Fail(stats.error());
+  auto on_result = [&](const scan::PortResult& r) { sink.Add(r); };
+  std::string summary;
+  bool interrupted = false;
+
+  if (tcp && a.syn) {
+    Progress progress("SYN", sink);
+    scan::RawOptions o = *raw_options;
+    o.mode = scan::RawMode::kSyn;
+    o.start_index = resume.tcp_next;
+    auto st = scan::RawScan(*targets, tcp_ports, o, on_result, std::ref(progress));
+    progress.End();
+    if (!st) return Fail(st.error());
+    resume.tcp_next = st->next_index;
+    interrupted = st->interrupted;
+    summary += fmt::format(
+        "tcp (SYN via {}): {} open, {} closed, {} filtered; {} probes ({} resent) in {:.2f} s; ",
+        st->interface, st->open, st->closed, st->filtered, st->frames, st->resent,
+        st->send_seconds);
+  } else if (tcp) {
+    Progress progress("connect", sink);
+    scan::ConnectOptions o;
+    o.timeout_ms = a.timeout_ms;
+    o.retries = a.retries >= 0 ? a.retries : 1;
+    o.max_in_flight = a.max_in_flight;
+    o.per_host = a.per_host;
+    o.start_index = resume.tcp_next;
+    o.stop = &g_stop;
+    auto st = scan::ConnectScan(*targets, tcp_ports, o, on_result, std::ref(progress));
+    progress.End();
+    if (!st) return Fail(st.error());
+    resume.tcp_next = st->next_index;
+    interrupted = st->interrupted;
+    summary += fmt::format("tcp (connect): {} open, {} closed, {} filtered ({} connects); ",
+                           st->open, st->closed, st->filtered, st->probes);
+  }
+  if (!udp_ports.empty() && !interrupted) {
+    Progress progress("UDP", sink);
+    scan::RawOptions o = *raw_options;
+    o.mode = scan::RawMode::kUdp;
+    o.start_index = resume.udp_next;
+    o.udp_payload = [](uint16_t) { return std::span<const uint8_t>(); };
+    auto st = scan::RawScan(*targets, udp_ports, o, on_result, std::ref(progress));
+    progress.End();
+    if (!st) return Fail(st.error());
+    resume.udp_next = st->next_index;
+    interrupted = st->interrupted;
+    summary += fmt::format("udp: {} open, {} open|filtered, {} closed, {} filtered; ", st->open,
+                           st->open_filtered, st->closed, st->filtered);
+  }
+  sink.Flush();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  fmt::print(stderr,
-             "portatlas scan: {} addresses x {} ports in {:.2f} s: {} open, {} closed, {} "
-             "filtered ({} connects)\n",
-             targets->Size(), ports->size(), s, stats->open, stats->closed, stats->filtered,
-             stats->probes);
+  fmt::print(stderr, "portatlas scan: {} addresses in {:.2f} s: {}\n", targets->Size(), s,
+             summary.substr(0, summary.size() - 2));
+  if (interrupted) {
+    if (a.resume.empty()) {
+      fmt::print(stderr, "portatlas scan: interrupted (give --resume FILE to be able to go on)\n");
+      return 130;
+    }
+    if (Status st = SaveResume(a.resume, resume); !st.ok()) return Fail(st);
+    fmt::print(stderr,
+               "portatlas scan: interrupted; state saved to {} (run the same command to "
+               "go on)\n",
+               a.resume);
+    return 130;
+  }
+  if (!a.resume.empty()) unlink(a.resume.c_str());  // finished: nothing to resume
   return 0;
 }
 
@@ -178,24 +417,38 @@ void AddScanCommand(CLI::App& app) {
   cmd->add_option("--top-ports", args->top_ports, "The N most common ports (nmap-services)")
       ->check(CLI::Range(1, 65535));
   cmd->add_flag("--connect,-T", args->connect, "connect() scan (the default; no privileges)");
-  cmd->add_flag("--syn", args->syn, "SYN scan (root)");
-  cmd->add_flag("--udp", args->udp, "UDP scan");
+  cmd->add_flag("--syn", args->syn, "SYN scan with raw frames (root or CAP_NET_RAW)");
+  cmd->add_flag("--udp", args->udp, "UDP scan with service payloads (root or CAP_NET_RAW)");
   cmd->add_option("--allow", args->allow, "Widen the allow-list (default loopback) by CIDR")
       ->allow_extra_args(false);  // one CIDR per --allow; the rest are targets
   cmd->add_option("--exclude", args->exclude, "Targets to leave out (comma-separated)");
   cmd->add_option("--input-list", args->input_list, "-iL: read targets from FILE");
   cmd->add_option("-o,--json-out", args->json_out,
                   "Write open ports as JSON lines (-oJ; - = stdout)");
-  cmd->add_option("--timeout-ms", args->timeout_ms, "Per-connect timeout")
+  cmd->add_option("--resume", args->resume,
+                  "State file: an interrupted scan saves where it stopped; the same command with "
+                  "it goes on from there");
+  cmd->add_option("--rate", args->rate, "SYN/UDP: probes per second (0 = no limit)")
+      ->capture_default_str();
+  cmd->add_option("--wait-ms", args->wait_ms,
+                  "SYN/UDP: wait for replies after each round (ends early when all answered)")
+      ->check(CLI::Range(0, 600000))
+      ->capture_default_str();
+  cmd->add_option("--interface", args->interface, "SYN/UDP: send through this interface");
+  cmd->add_option("--source-ip", args->source_ip, "SYN/UDP: source address");
+  cmd->add_option("--router-mac", args->router_mac,
+                  "SYN/UDP: next-hop MAC (default: from the neighbour table)");
+  cmd->add_option("--timeout-ms", args->timeout_ms, "Connect: per-connect timeout")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
-  cmd->add_option("--retries", args->retries, "Extra tries of a silent port")
-      ->check(CLI::Range(0, 10))
-      ->capture_default_str();
-  cmd->add_option("--max-in-flight", args->max_in_flight, "Connects in flight")
+  cmd->add_option("--retries", args->retries,
+                  "Extra tries of a silent port (connect, default 1) or resend rounds (SYN/UDP, "
+                  "default 2)")
+      ->check(CLI::Range(0, 10));
+  cmd->add_option("--max-in-flight", args->max_in_flight, "Connect: connects in flight")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
-  cmd->add_option("--per-host", args->per_host, "Connects in flight per address")
+  cmd->add_option("--per-host", args->per_host, "Connect: connects in flight per address")
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   cmd->add_option("--nmap-services", args->nmap_services, "nmap-services file for --top-ports")

@@ -131,8 +131,8 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
   };
   std::deque<Deadline> deadlines;  // in launch order, so in deadline order
   std::deque<Probe> retry;
-  uint64_t next = 0;
-  uint64_t done = 0;
+  uint64_t next = std::min(options.start_index, total);
+  uint64_t done = next;
   uint64_t seq = 0;
 
   auto report = [&](const Probe& p, const Outcome& o) {
@@ -166,7 +166,19 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
 
   int64_t last_progress = NowMs();
   Status failure;
+  const auto stopped = [&] {
+    return options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
+  };
   while (done < total && failure.ok()) {
+    if (stopped()) {
+      // The resume point: the first position not yet reported.
+      uint64_t mark = next;
+      for (const auto& [fd, f] : by_fd) mark = std::min(mark, f.probe.index);
+      for (const Probe& p : retry) mark = std::min(mark, p.index);
+      stats.next_index = mark;
+      stats.interrupted = true;
+      break;
+    }
     // Launch what the limits allow.
     while (by_fd.size() < max_in_flight && (next < total || !retry.empty())) {
       Probe p;
@@ -260,6 +272,7 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
   for (auto& [fd, f] : by_fd) ::close(fd);
   ::close(ep);
   if (!failure.ok()) return failure;
+  if (!stats.interrupted) stats.next_index = total;
   if (on_progress) on_progress(done, total);
   return stats;
 }

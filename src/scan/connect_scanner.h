@@ -9,6 +9,7 @@
 #ifndef PORTATLAS_SCAN_CONNECT_SCANNER_H_
 #define PORTATLAS_SCAN_CONNECT_SCANNER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -36,7 +37,10 @@ struct ConnectOptions {
   int max_in_flight = 2048;  // clamped to the open-file limit, less a reserve
   int per_host = 512;
   int timeout_ms = 1000;
-  int retries = 1;  // extra tries of a port that gave no answer
+  int retries = 1;           // extra tries of a port that gave no answer
+  uint64_t start_index = 0;  // resume: the first position (port-major) to probe
+  // Set (by a signal handler) to stop: nothing new is launched, what is in flight is dropped.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 struct ScanStats {
@@ -44,6 +48,9 @@ struct ScanStats {
   uint64_t open = 0;
   uint64_t closed = 0;
   uint64_t filtered = 0;
+  // Resume point: every position before it has been reported (== total when finished).
+  uint64_t next_index = 0;
+  bool interrupted = false;
 };
 
 // Scans every port of `ports` on every address of `targets`. `on_result` gets each port's final

@@ -160,6 +160,39 @@ IpAddr TargetSet::At(uint64_t i) const {
   return {};
 }
 
+TargetIndex::TargetIndex(const TargetSet& set) : ranges_(set.ranges()) {
+  starts_.reserve(ranges_.size());
+  for (const AddrRange& r : ranges_) {
+    starts_.push_back(size_);
+    const uint64_t c = Count(r);
+    size_ = c > ~uint64_t{0} - size_ ? ~uint64_t{0} : size_ + c;
+  }
+}
+
+IpAddr TargetIndex::At(uint64_t i) const {
+  const auto it = std::upper_bound(starts_.begin(), starts_.end(), i);
+  if (it == starts_.begin()) return {};
+  const size_t k = static_cast<size_t>(it - starts_.begin()) - 1;
+  Addr128 v = ranges_[k].lo;
+  const uint64_t lo = v.lo + (i - starts_[k]);
+  if (lo < v.lo) ++v.hi;  // carry
+  v.lo = lo;
+  return FromAddr128(ranges_[k].family, v);
+}
+
+std::optional<uint64_t> TargetIndex::IndexOf(const IpAddr& a) const {
+  const Addr128 v = ToAddr128(a);
+  // The first range that ends at or after `a` in (family, address) order.
+  const auto it = std::lower_bound(ranges_.begin(), ranges_.end(), v,
+                                   [&](const AddrRange& r, const Addr128& x) {
+                                     if (r.family != a.family) return r.family < a.family;
+                                     return r.hi < x;
+                                   });
+  if (it == ranges_.end() || it->family != a.family || v < it->lo) return std::nullopt;
+  const size_t k = static_cast<size_t>(it - ranges_.begin());
+  return starts_[k] + (v.lo - it->lo.lo);
+}
+
 Result<std::vector<IpAddr>> SystemResolve(const std::string& name) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -241,7 +274,8 @@ Result<AddrRange> ParseTargetSpec(std::string_view spec, const Resolver& resolve
   return AddrRange{addrs->front().family, v, v};
 }
 
-Result<TargetSet> ParseTargets(const std::vector<std::string>& specs, const Resolver& resolve) {
+Result<TargetSet> ParseTargets(const std::vector<std::string>& specs, const Resolver& resolve,
+                               uint64_t max_addresses) {
   TargetSet set;
   for (const std::string& list : specs) {
     size_t begin = 0;
@@ -251,9 +285,9 @@ Result<TargetSet> ParseTargets(const std::vector<std::string>& specs, const Reso
           begin, comma == std::string::npos ? std::string::npos : comma - begin);
       PA_ASSIGN_OR_RETURN(range, ParseTargetSpec(spec, resolve));
       set.Add(range);
-      if (set.Size() > TargetSet::kMaxAddresses) {
+      if (set.Size() > max_addresses) {
         return InvalidArgument(
-            fmt::format("more than {} target addresses (at '{}')", TargetSet::kMaxAddresses, spec));
+            fmt::format("more than {} target addresses (at '{}')", max_addresses, spec));
       }
       if (comma == std::string::npos) break;
       begin = comma + 1;

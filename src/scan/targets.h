@@ -66,6 +66,21 @@ class TargetSet {
   std::vector<AddrRange> ranges_;  // sorted by (family, lo), disjoint, not adjacent
 };
 
+// Random access into a TargetSet in O(log ranges): the i-th address and an address's position,
+// for scanners that walk the (address, port) space in a keyed order. Holds a copy of the ranges.
+class TargetIndex {
+ public:
+  explicit TargetIndex(const TargetSet& set);
+  uint64_t size() const { return size_; }
+  IpAddr At(uint64_t i) const;  // i < size()
+  std::optional<uint64_t> IndexOf(const IpAddr& a) const;
+
+ private:
+  std::vector<AddrRange> ranges_;
+  std::vector<uint64_t> starts_;  // index of each range's first address
+  uint64_t size_ = 0;
+};
+
 // Resolves a host name to its addresses (first is used); an error when it does not resolve.
 using Resolver = std::function<Result<std::vector<IpAddr>>(const std::string& name)>;
 // The system resolver (getaddrinfo).
@@ -73,8 +88,10 @@ Result<std::vector<IpAddr>> SystemResolve(const std::string& name);
 
 // Parses one specification into a range. kInvalidArgument names the spec and what is wrong.
 Result<AddrRange> ParseTargetSpec(std::string_view spec, const Resolver& resolve);
-// Parses every spec (each may also be a comma-separated list) into one set.
-Result<TargetSet> ParseTargets(const std::vector<std::string>& specs, const Resolver& resolve);
+// Parses every spec (each may also be a comma-separated list) into one set; more than
+// `max_addresses` is refused (an allow-list or exclusion passes UINT64_MAX: no limit).
+Result<TargetSet> ParseTargets(const std::vector<std::string>& specs, const Resolver& resolve,
+                               uint64_t max_addresses = TargetSet::kMaxAddresses);
 // The specifications of an -iL file: whitespace-separated, '#' to the end of a line a comment.
 std::vector<std::string> SplitTargetList(std::string_view text);
 

@@ -78,6 +78,30 @@ TEST(TargetSetTest, MergeSubtractCountAndIndex) {
   EXPECT_FALSE(set->Contains(*ParseIpAddr("::ffff:198.18.0.4")));
   auto all6 = ParseTargets({"::/0"}, FakeResolve);
   ASSERT_FALSE(all6);  // far too many addresses
+  // An allow-list has no such limit: a /48 is an ordinary allow-list entry.
+  auto allow = ParseTargets({"2001:2::/48", "198.18.0.0/15"}, FakeResolve, ~uint64_t{0});
+  ASSERT_TRUE(allow);
+  EXPECT_TRUE(allow->Contains(*ParseIpAddr("2001:2::5")));
+  EXPECT_EQ(allow->Size(), ~uint64_t{0});  // saturates
+}
+
+TEST(TargetIndexTest, AtAndIndexOfAreInverse) {
+  auto set = ParseTargets({"198.18.0.250-198.18.1.3", "198.18.3.7", "2001:2::fffe-2001:2::1:1"},
+                          FakeResolve);
+  ASSERT_TRUE(set);
+  const TargetIndex index(*set);
+  ASSERT_EQ(index.size(), 10u + 1 + 4);
+  for (uint64_t i = 0; i < index.size(); ++i) {
+    EXPECT_EQ(index.At(i), set->At(i));
+    auto back = index.IndexOf(index.At(i));
+    ASSERT_TRUE(back);
+    EXPECT_EQ(*back, i);
+  }
+  EXPECT_FALSE(index.IndexOf(*ParseIpAddr("198.18.0.249")));
+  EXPECT_FALSE(index.IndexOf(*ParseIpAddr("198.18.1.4")));
+  EXPECT_FALSE(index.IndexOf(*ParseIpAddr("198.18.3.8")));
+  EXPECT_FALSE(index.IndexOf(*ParseIpAddr("2001:2::1:2")));
+  EXPECT_FALSE(index.IndexOf(*ParseIpAddr("::ffff:198.18.0.250")));
 }
 
 TEST(TargetSetTest, AllowListCoversOnlyWhatItAllows) {

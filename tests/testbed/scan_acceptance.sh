@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Scans of the namespace testbed compared with its ground truth (issue 4, acceptance 1 and 2).
+# Every scanner runs inside the scanner namespace; targets are only the testbed's 198.18.0.0/15
+# and 2001:2::/48 hosts.
+#
+#   tests/testbed/scan_acceptance.sh PORTATLAS_BINARY [N_HOSTS]
+#
+# Brings the testbed up (N_HOSTS, default 8) when none is up, and down again at the end if it
+# brought it up. Prints one line per check and "scan_acceptance: N passed, M failed"; exit 0
+# when all pass.
+set -euo pipefail
+
+here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
+bin="$(realpath "${1:?usage: scan_acceptance.sh PORTATLAS_BINARY [N_HOSTS]}")"
+hosts="${2:-8}"
+testbed="$here/testbed.sh"
+state="${PA_TESTBED_DIR:-/run/portatlas-testbed}"
+work="$(mktemp -d)"
+passed=0
+failed=0
+brought_up=0
+
+cleanup() {
+  rm -rf "$work"
+  if [ "$brought_up" = 1 ]; then "$testbed" down >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+check() {  # check NAME PROBLEMS: passes when PROBLEMS is empty
+  if [ -z "$2" ]; then
+    printf 'scan_acceptance: ok    %s\n' "$1"
+    passed=$((passed + 1))
+  else
+    printf 'scan_acceptance: FAIL  %s\n' "$1"
+    while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$2"
+    failed=$((failed + 1))
+  fi
+}
+
+[ "$(id -u)" -eq 0 ] || { echo "scan_acceptance: run as root" >&2; exit 1; }
+if [ ! -f "$state/testbed.env" ]; then
+  "$testbed" up "$hosts" >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 1; }
+  brought_up=1
+fi
+# shellcheck disable=SC1091
+. "$state/testbed.env"
+ns="$PA_TB_SCAN_NS"
+truth="$PA_TB_GROUND_TRUTH"
+last=$PA_TB_HOSTS
+v4="198.18.0.1-198.18.0.$last"
+v6="2001:2::1-2001:2::$last"
+allow=(--allow 198.18.0.0/15 --allow 2001:2::/48)
+
+# "ip proto port" lines of the ground truth for one protocol and family (4 or 6).
+expected() {
+  awk -F'\t' -v p="$1" -v f="$2" 'NR > 1 && $2 == p && (f == 6) == (index($1, ":") > 0) {
+    print $1, $2, $3 }' "$truth" | sort
+}
+# "ip proto port" lines of a JSON-lines result file, for states given as a regex.
+found() { jq -r --arg s "$2" 'select(.state | test("^(" + $s + ")$")) |
+  "\(.ip) \(.protocol) \(.port)"' "$1" | sort; }
+# Differences between expected and found, as "missed ..." / "extra ..." lines.
+compare() {
+  comm -3 <(printf '%s\n' "$1" | sed '/^$/d') <(printf '%s\n' "$2" | sed '/^$/d') |
+    sed -e 's/^\t/extra /' -e 't' -e 's/^/missed /'
+}
+# Runs a scan in the scanner namespace; its summary line goes to $work/NAME.log.
+scan() {
+  local name="$1"
+  shift
+  local t0 t1
+  t0=$(date +%s%N)
+  if ! ip netns exec "$ns" "$bin" scan "$@" -oJ "$work/$name.json" 2>"$work/$name.log"; then
+    echo "scan failed: $(tail -3 "$work/$name.log")"
+    return 1
+  fi
+  t1=$(date +%s%N)
+  printf '%s' "$(( (t1 - t0) / 1000000 ))" >"$work/$name.ms"
+}
+tx_packets() { ip netns exec "$ns" cat "/sys/class/net/$PA_TB_SCAN_IF/statistics/tx_packets"; }
+
+# 1. Every TCP port of every host, connect and SYN, IPv4 and IPv6: exactly the ground truth.
+for engine in connect syn; do
+  for fam in 4 6; do
+    name="$engine-ipv$fam"
+    targets=$v4
+    [ "$fam" = 6 ] && targets=$v6
+    problems="$(scan "$name" "--$engine" -p- "${allow[@]}" "$targets" || true)"
+    if [ -z "$problems" ]; then
+      problems="$(compare "$(expected tcp "$fam")" "$(found "$work/$name.json" open)")"
+    fi
+    check "$name: all 65535 TCP ports of $last hosts = ground truth ($(cat "$work/$name.ms" 2>/dev/null || echo '?') ms; $(expected tcp "$fam" | wc -l) open)" "$problems"
+    sed 's/^/    /' "$work/$name.log"
+  done
+done
+
+# 1b. UDP: DNS, NTP and SNMP answer their payloads; nothing else in the ground truth is UDP.
+problems="$(scan udp --udp -p U:53,123,161 "${allow[@]}" "$v4" "$v6" || true)"
+if [ -z "$problems" ]; then
+  problems="$(compare "$(expected udp 4; expected udp 6)" "$(found "$work/udp.json" open)")"
+fi
+check "udp: 53, 123 and 161 open where the ground truth has them, IPv4 and IPv6" "$problems"
+sed 's/^/    /' "$work/udp.log"
+
+# 2. A target outside the allow-list is refused before any frame leaves.
+before=$(tx_packets)
+set +e
+ip netns exec "$ns" "$bin" scan --syn -p 22 198.18.0.1 >"$work/refused.out" 2>&1
+rc=$?
+set -e
+after=$(tx_packets)
+problems=""
+[ "$rc" = 2 ] || problems="exit status $rc, not 2"
+grep -q "outside the allow-list" "$work/refused.out" || problems+=$'\n'"no allow-list message"
+[ "$after" = "$before" ] || problems+=$'\n'"$((after - before)) frames left the scanner"
+check "a target outside the allow-list is refused with exit 2 and no frame sent" "${problems#$'\n'}"
+
+# 2b. The rate limit: frames sent per second of sending, within 10%.
+rate=20000
+before=$(tx_packets)
+problems="$(scan rate --syn --rate "$rate" -p 1-5000 "${allow[@]}" "$v4" || true)"
+after=$(tx_packets)
+if [ -z "$problems" ]; then
+  read -r probes secs < <(sed -n 's/.* \([0-9]*\) probes ([0-9]* resent) in \([0-9.]*\) s.*/\1 \2/p' \
+    "$work/rate.log")
+  measured=$(awk -v n="$probes" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')
+  awk -v m="$measured" -v r="$rate" 'BEGIN { exit !(m >= 0.9 * r && m <= 1.1 * r) }' ||
+    problems="sent $probes probes in $secs s = $measured/s, not within 10% of $rate/s"
+  [ $((after - before)) -ge "$probes" ] ||
+    problems+=$'\n'"interface counted $((after - before)) frames, fewer than $probes probes"
+fi
+check "--rate $rate holds within 10% (${measured:-?}/s)" "${problems#$'\n'}"
+
+echo "scan_acceptance: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
