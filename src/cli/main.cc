@@ -12,8 +12,11 @@
 int main(int argc, char** argv) {
   // nmap's multi-letter short options (-oJ, -iL) are not CLI11's; spell them long.
   std::vector<std::string> args(argv, argv + argc);
+  std::string command_line;
   for (std::string& a : args) {
+    command_line += (command_line.empty() ? "" : " ") + a;
     if (a == "-oJ") a = "--json-out";
+    if (a == "-oX") a = "--xml-out";
     if (a == "-iL") a = "--input-list";
   }
   std::vector<char*> rewritten;
@@ -28,7 +31,7 @@ int main(int argc, char** argv) {
   portatlas::cli::AddServeCommand(app);
   portatlas::cli::AddAgentCommand(app);
   portatlas::cli::AddTokenCommand(app);
-  portatlas::cli::AddScanCommand(app);
+  portatlas::cli::AddScanCommand(app, command_line);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

@@ -16,13 +16,16 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <unordered_set>
 
 #include "scan/connect_scanner.h"
+#include "scan/formats/nmap_xml_writer.h"
 #include "scan/keyed.h"
 #include "scan/ports.h"
 #include "scan/raw_scanner.h"
 #include "scan/record.h"
 #include "scan/targets.h"
+#include "scan/udp/udp_payloads.h"
 
 namespace portatlas::cli {
 namespace {
@@ -38,7 +41,10 @@ struct ScanArgs {
   std::string exclude;
   std::string input_list;
   std::string json_out;
+  std::string xml_out;
   std::string resume;
+  std::string command_line;  // for the XML's args
+  std::string udp_payloads = "/usr/share/nmap/nmap-payloads";
   int timeout_ms = 1000;
   int retries = -1;  // connect: 1 extra try; raw: 2 resend rounds
   int max_in_flight = 2048;
@@ -95,8 +101,8 @@ int64_t EpochMs() {
       .count();
 }
 
-// Where results go: text or JSON lines. Called from the receive thread of a raw scan and from
-// the calling thread, so everything is under one lock.
+// Where results go: text or JSON lines, and nmap XML. Called from the receive thread of a raw
+// scan and from the workers of a connect scan, so everything is under one lock.
 class ResultSink {
  public:
   Status Open(const std::string& json_path, bool append) {
@@ -107,9 +113,36 @@ class ResultSink {
     return Status::Ok();
   }
 
+  Status OpenXml(const std::string& path, const scan::NmapRunHeader& header,
+                 scan::NmapXmlWriter::ServiceTable names) {
+    if (path.empty()) return Status::Ok();
+    xml_file_.reset(path == "-" ? fdopen(dup(STDOUT_FILENO), "w") : fopen(path.c_str(), "w"));
+    if (!xml_file_) return ErrnoStatus(errno, "open " + path);
+    xml_ = std::make_unique<scan::NmapXmlWriter>(xml_file_.get(), std::move(names));
+    return xml_->Begin(header);
+  }
+
+  Status CloseXml(double elapsed_s, uint64_t hosts_total) {
+    if (!xml_) return Status::Ok();
+    scan::NmapRunStats st;
+    st.end_s = EpochMs() / 1000;
+    st.elapsed_s = elapsed_s;
+    st.hosts_up = up_.size();
+    st.hosts_total = hosts_total;
+    st.hosts_down = hosts_total - std::min<uint64_t>(hosts_total, up_.size());
+    Status status = xml_->End(st);
+    xml_.reset();
+    if (fclose(xml_file_.release()) != 0 && status.ok()) status = ErrnoStatus(errno, "write XML");
+    return status;
+  }
+
   void Add(const scan::PortResult& r) {
-    // Open ports, and UDP ports that may be open; closed and filtered only count.
-    if (r.state != scan::PortState::kOpen && r.state != scan::PortState::kOpenFiltered) return;
+    const bool replied = r.state == scan::PortState::kOpen || r.state == scan::PortState::kClosed ||
+                         (r.state == scan::PortState::kFiltered && r.reason != "no-response");
+    // Open ports, and UDP ports that may be open, are listed; closed ones only counted.
+    const bool listed =
+        r.state == scan::PortState::kOpen || r.state == scan::PortState::kOpenFiltered;
+    if (!listed && !(xml_ && r.state == scan::PortState::kClosed) && !replied) return;
     scan::ScanRecord rec;
     rec.ip = r.ip;
     rec.proto = r.proto;
@@ -118,6 +151,9 @@ class ResultSink {
     rec.reason = std::string(r.reason);
     rec.updated_at_ms = EpochMs();
     std::lock_guard lock(mu_);
+    if (replied) up_.insert(ToAddr(r.ip));
+    if (xml_ && (listed || r.state == scan::PortState::kClosed)) xml_->AddRecord(rec);
+    if (!listed) return;
     if (r.state == scan::PortState::kOpen) ++open_;
     if (!json_) {
       fmt::print("{} {}/{} {}\n", rec.ip.ToString(), rec.port, ProtoName(rec.proto), rec.state);
@@ -154,8 +190,16 @@ class ResultSink {
   }
 
  private:
+  static std::string ToAddr(const IpAddr& ip) {
+    return std::string(reinterpret_cast<const char*>(ip.bytes.data()), 16) +
+           (ip.family == Family::kIpv4 ? "4" : "6");
+  }
+
   std::mutex mu_;
   std::unique_ptr<FILE, int (*)(FILE*)> json_{nullptr, fclose};
+  std::unique_ptr<FILE, int (*)(FILE*)> xml_file_{nullptr, fclose};
+  std::unique_ptr<scan::NmapXmlWriter> xml_;
+  std::unordered_set<std::string> up_;  // hosts that answered at all
   uint64_t open_ = 0;
 };
 
@@ -334,6 +378,23 @@ int RunScan(const ScanArgs& a) {
 
   ResultSink sink;
   if (Status st = sink.Open(a.json_out, resumed); !st.ok()) return Fail(st);
+  if (!a.xml_out.empty()) {
+    scan::NmapRunHeader header;
+    header.args = a.command_line;
+    header.version = "0.1.0";
+    header.start_s = EpochMs() / 1000;
+    if (tcp) header.scans.push_back({a.syn ? "syn" : "connect", Proto::kTcp, tcp_ports});
+    if (a.udp) header.scans.push_back({"udp", Proto::kUdp, udp_ports});
+    auto services = ReadFile(a.nmap_services);
+    auto tcp_names = std::make_shared<std::vector<std::string>>(
+        scan::ServiceNames(services ? *services : "", "tcp"));
+    auto udp_names = std::make_shared<std::vector<std::string>>(
+        scan::ServiceNames(services ? *services : "", "udp"));
+    Status st = sink.OpenXml(a.xml_out, header, [tcp_names, udp_names](Proto p, uint16_t port) {
+      return (p == Proto::kTcp ? *tcp_names : *udp_names)[port];
+    });
+    if (!st.ok()) return Fail(st);
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   const auto start = std::chrono::steady_clock::now();
@@ -377,7 +438,15 @@ int RunScan(const ScanArgs& a) {
     scan::RawOptions o = *raw_options;
     o.mode = scan::RawMode::kUdp;
     o.start_index = resume.udp_next;
-    o.udp_payload = [](uint16_t) { return std::span<const uint8_t>(); };
+    const scan::UdpPayloads payloads = scan::UdpPayloads::Load(a.udp_payloads);
+    for (size_t i = 0; i < payloads.warnings().size() && i < 3; ++i) {
+      fmt::print(stderr, "portatlas scan: {}\n", payloads.warnings()[i]);
+    }
+    o.udp_payload = [&payloads](uint16_t port, int round) {
+      const auto all = payloads.ForPort(port);
+      const std::vector<uint8_t>& p = all[static_cast<size_t>(round) % all.size()];
+      return std::span<const uint8_t>(p.data(), p.size());
+    };
     auto st = scan::RawScan(*targets, udp_ports, o, on_result, std::ref(progress));
     progress.End();
     if (!st) return Fail(st.error());
@@ -388,6 +457,7 @@ int RunScan(const ScanArgs& a) {
   }
   sink.Flush();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (Status st = sink.CloseXml(s, targets->Size()); !st.ok()) return Fail(st);
   fmt::print(stderr, "portatlas scan: {} addresses in {:.2f} s: {}\n", targets->Size(), s,
              summary.substr(0, summary.size() - 2));
   if (interrupted) {
@@ -408,7 +478,7 @@ int RunScan(const ScanArgs& a) {
 
 }  // namespace
 
-void AddScanCommand(CLI::App& app) {
+void AddScanCommand(CLI::App& app, std::string command_line) {
   auto args = std::make_shared<ScanArgs>();
   CLI::App* cmd = app.add_subcommand("scan", "Find open ports (allow-listed targets only)");
   cmd->add_option("targets", args->targets,
@@ -425,6 +495,10 @@ void AddScanCommand(CLI::App& app) {
   cmd->add_option("--input-list", args->input_list, "-iL: read targets from FILE");
   cmd->add_option("-o,--json-out", args->json_out,
                   "Write open ports as JSON lines (-oJ; - = stdout)");
+  cmd->add_option("--xml-out", args->xml_out, "-oX: write nmap-compatible XML (- = stdout)");
+  cmd->add_option("--udp-payloads", args->udp_payloads,
+                  "UDP: nmap-payloads file (built-in DNS/NTP/SNMP/... payloads otherwise)")
+      ->capture_default_str();
   cmd->add_option("--resume", args->resume,
                   "State file: an interrupted scan saves where it stopped; the same command with "
                   "it goes on from there");
@@ -453,6 +527,7 @@ void AddScanCommand(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--nmap-services", args->nmap_services, "nmap-services file for --top-ports")
       ->capture_default_str();
+  args->command_line = std::move(command_line);
   cmd->callback([args] {
     const int rc = RunScan(*args);
     if (rc != 0) throw CLI::RuntimeError(rc);

@@ -8,10 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <deque>
+#include <mutex>
+#include <thread>
 #include <unordered_map>
 
 namespace portatlas::scan {
@@ -99,25 +102,42 @@ std::string_view PortStateName(PortState s) {
   return "unknown";
 }
 
-Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16_t>& ports,
-                              const ConnectOptions& options,
-                              const std::function<void(const PortResult&)>& on_result,
-                              const std::function<void(uint64_t, uint64_t)>& on_progress) {
+namespace {
+
+// Shared by the workers of one scan.
+struct Scan {
+  const TargetIndex* targets = nullptr;
+  const std::vector<uint16_t>* ports = nullptr;
+  const ConnectOptions* options = nullptr;
+  uint64_t hosts = 0;
+  uint64_t total = 0;
+  uint64_t stride = 1;  // workers; worker k takes positions start + k, start + k + stride, ...
+  size_t max_in_flight = 1;
+  int per_host = 1;
+  int timeout_ms = 1;
+  std::mutex result_mu;  // results reach the caller one at a time
+  const std::function<void(const PortResult&)>* on_result = nullptr;
+  std::atomic<uint64_t> done{0};
+};
+
+struct WorkerResult {
   ScanStats stats;
-  const uint64_t hosts = targets.Size();
-  if (hosts == 0 || ports.empty()) return stats;
-  if (hosts > TargetSet::kMaxAddresses) return InvalidArgument("too many targets");
-  const uint64_t total = hosts * ports.size();
-  const int64_t fd_room = RaiseFdLimit() - 64;
-  if (fd_room < 16) return Unavailable("too few file descriptors for a connect scan");
-  const auto max_in_flight =
-      static_cast<size_t>(std::clamp<int64_t>(options.max_in_flight, 1, fd_room));
-  const int per_host = std::max(1, options.per_host);
-  const int timeout_ms = std::max(1, options.timeout_ms);
+  Status status;
+  uint64_t mark = 0;  // the first of this worker's positions not yet reported
+};
 
+WorkerResult RunWorker(Scan& scan, uint64_t k) {
+  WorkerResult out;
+  ScanStats& stats = out.stats;
+  const ConnectOptions& options = *scan.options;
+  const uint64_t hosts = scan.hosts;
+  const uint64_t total = scan.total;
+  const std::vector<uint16_t>& ports = *scan.ports;
   const int ep = epoll_create1(EPOLL_CLOEXEC);
-  if (ep < 0) return ErrnoStatus(errno, "epoll_create1");
-
+  if (ep < 0) {
+    out.status = ErrnoStatus(errno, "epoll_create1");
+    return out;
+  }
   struct InFlight {
     Probe probe;
     uint64_t seq = 0;
@@ -131,21 +151,21 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
   };
   std::deque<Deadline> deadlines;  // in launch order, so in deadline order
   std::deque<Probe> retry;
-  uint64_t next = std::min(options.start_index, total);
-  uint64_t done = next;
+  uint64_t next = options.start_index + k;
   uint64_t seq = 0;
 
   auto report = [&](const Probe& p, const Outcome& o) {
     PortResult r;
-    r.ip = targets.At(p.index % hosts);
+    r.ip = scan.targets->At(p.index % hosts);
     r.port = ports[p.index / hosts];
     r.state = o.state;
     r.reason = o.reason;
     if (o.state == PortState::kOpen) ++stats.open;
     if (o.state == PortState::kClosed) ++stats.closed;
     if (o.state == PortState::kFiltered) ++stats.filtered;
-    ++done;
-    on_result(r);
+    scan.done.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(scan.result_mu);
+    (*scan.on_result)(r);
   };
   // An answer or a timeout for a probe whose socket is already closed.
   auto settle = [&](const Probe& p, const Outcome& o) {
@@ -163,24 +183,19 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
     ::close(fd);  // SO_LINGER 0: an RST, no TIME_WAIT
     return p;
   };
-
-  int64_t last_progress = NowMs();
-  Status failure;
   const auto stopped = [&] {
     return options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
   };
-  while (done < total && failure.ok()) {
+
+  Status failure;
+  bool interrupted = false;
+  while (failure.ok() && (next < total || !retry.empty() || !by_fd.empty())) {
     if (stopped()) {
-      // The resume point: the first position not yet reported.
-      uint64_t mark = next;
-      for (const auto& [fd, f] : by_fd) mark = std::min(mark, f.probe.index);
-      for (const Probe& p : retry) mark = std::min(mark, p.index);
-      stats.next_index = mark;
-      stats.interrupted = true;
+      interrupted = true;
       break;
     }
     // Launch what the limits allow.
-    while (by_fd.size() < max_in_flight && (next < total || !retry.empty())) {
+    while (by_fd.size() < scan.max_in_flight && (next < total || !retry.empty())) {
       Probe p;
       if (!retry.empty()) {
         p = retry.front();
@@ -189,8 +204,8 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
       }
       const uint64_t host = p.index % hosts;
       auto load = host_load.find(host);
-      if (load != host_load.end() && load->second >= per_host) break;
-      const IpAddr ip = targets.At(host);
+      if (load != host_load.end() && load->second >= scan.per_host) break;
+      const IpAddr ip = scan.targets->At(host);
       const int fd = ::socket(ip.family == Family::kIpv4 ? AF_INET : AF_INET6,
                               SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
       if (fd < 0) {
@@ -201,7 +216,7 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
       if (!retry.empty()) {
         retry.pop_front();
       } else {
-        ++next;
+        next += scan.stride;
       }
       const linger no_linger{1, 0};
       ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
@@ -222,7 +237,7 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
         }
         by_fd[fd] = {p, ++seq};
         ++host_load[host];
-        deadlines.push_back({NowMs() + timeout_ms, fd, seq});
+        deadlines.push_back({NowMs() + scan.timeout_ms, fd, seq});
         continue;
       }
       ::close(fd);
@@ -234,7 +249,8 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
       }
       settle(p, Classify(err));
     }
-    if (!failure.ok() || done >= total) break;
+    if (!failure.ok()) break;
+    if (by_fd.empty() && next >= total && retry.empty()) break;
 
     const int64_t now = NowMs();
     int wait_ms = 100;
@@ -264,16 +280,76 @@ Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16
       const Probe p = release(d.fd);
       settle(p, Outcome{false, PortState::kFiltered, "no-response"});
     }
-    if (on_progress && after - last_progress >= 100) {
-      on_progress(done, total);
-      last_progress = after;
-    }
   }
+  // The resume point of this worker: its first position not yet reported.
+  out.mark = std::min(next, total);
+  for (const auto& [fd, f] : by_fd) out.mark = std::min(out.mark, f.probe.index);
+  for (const Probe& p : retry) out.mark = std::min(out.mark, p.index);
+  stats.interrupted = interrupted;
   for (auto& [fd, f] : by_fd) ::close(fd);
   ::close(ep);
-  if (!failure.ok()) return failure;
-  if (!stats.interrupted) stats.next_index = total;
-  if (on_progress) on_progress(done, total);
+  out.status = failure;
+  return out;
+}
+
+}  // namespace
+
+Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16_t>& ports,
+                              const ConnectOptions& options,
+                              const std::function<void(const PortResult&)>& on_result,
+                              const std::function<void(uint64_t, uint64_t)>& on_progress) {
+  ScanStats stats;
+  const TargetIndex index(targets);
+  const uint64_t hosts = index.size();
+  if (hosts == 0 || ports.empty()) return stats;
+  if (hosts > TargetSet::kMaxAddresses) return InvalidArgument("too many targets");
+  const int64_t fd_room = RaiseFdLimit() - 64;
+  if (fd_room < 16) return Unavailable("too few file descriptors for a connect scan");
+
+  Scan scan;
+  scan.targets = &index;
+  scan.ports = &ports;
+  scan.options = &options;
+  scan.hosts = hosts;
+  scan.total = hosts * ports.size();
+  const uint64_t start = std::min(options.start_index, scan.total);
+  const uint64_t workers = std::clamp<uint64_t>(
+      options.threads > 0 ? uint64_t(options.threads) : std::thread::hardware_concurrency(), 1,
+      std::max<uint64_t>(1, std::min<uint64_t>(16, scan.total - start)));
+  scan.stride = workers;
+  // The limits are for the whole scan; each worker gets its share.
+  scan.max_in_flight = static_cast<size_t>(std::max<int64_t>(
+      1, std::clamp<int64_t>(options.max_in_flight, 1, fd_room) / static_cast<int64_t>(workers)));
+  scan.per_host = std::max(1, options.per_host / static_cast<int>(workers));
+  scan.timeout_ms = std::max(1, options.timeout_ms);
+  scan.on_result = &on_result;
+  scan.done.store(start);
+
+  std::vector<WorkerResult> results(workers);
+  std::vector<std::thread> threads;
+  std::atomic<uint64_t> running{workers};
+  for (uint64_t k = 0; k < workers; ++k) {
+    threads.emplace_back([&, k] {
+      results[k] = RunWorker(scan, k);
+      running.fetch_sub(1);
+    });
+  }
+  while (running.load() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    if (on_progress && running.load() > 0) on_progress(scan.done.load(), scan.total);
+  }
+  for (auto& t : threads) t.join();
+  stats.next_index = scan.total;
+  for (const WorkerResult& r : results) {
+    if (!r.status.ok()) return r.status;
+    stats.probes += r.stats.probes;
+    stats.open += r.stats.open;
+    stats.closed += r.stats.closed;
+    stats.filtered += r.stats.filtered;
+    stats.interrupted = stats.interrupted || r.stats.interrupted;
+    stats.next_index = std::min(stats.next_index, r.mark);
+  }
+  if (on_progress) on_progress(scan.done.load(), scan.total);
   return stats;
 }
 

@@ -39,6 +39,7 @@ struct ConnectOptions {
   int timeout_ms = 1000;
   int retries = 1;           // extra tries of a port that gave no answer
   uint64_t start_index = 0;  // resume: the first position (port-major) to probe
+  int threads = 0;           // workers, each with its own epoll; 0 = one per CPU
   // Set (by a signal handler) to stop: nothing new is launched, what is in flight is dropped.
   const std::atomic<bool>* stop = nullptr;
 };
@@ -53,10 +54,12 @@ struct ScanStats {
   bool interrupted = false;
 };
 
-// Scans every port of `ports` on every address of `targets`. `on_result` gets each port's final
-// state (open, closed or filtered) on the calling thread, as it is known; `on_progress`, if set,
-// gets (done, total) about every 100 ms. Returns the counts, or an error when the scan could not
-// run at all (epoll, the fd limit). The caller checks the allow-list before calling.
+// Scans every port of `ports` on every address of `targets`, with `threads` workers that take
+// every n-th probe (the limits are shared out among them). `on_result` gets each port's final
+// state (open, closed or filtered) as it is known, from the workers but never two at once;
+// `on_progress`, if set, gets (done, total) on the calling thread about every 20 ms. Returns the
+// counts, or an error when the scan could not run at all (epoll, the fd limit). The caller checks
+// the allow-list before calling.
 Result<ScanStats> ConnectScan(const TargetSet& targets, const std::vector<uint16_t>& ports,
                               const ConnectOptions& options,
                               const std::function<void(const PortResult&)>& on_result,

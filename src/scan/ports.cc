@@ -99,4 +99,20 @@ std::vector<uint16_t> TopPorts(std::string_view nmap_services, std::string_view 
   return out;
 }
 
+std::vector<std::string> ServiceNames(std::string_view nmap_services, std::string_view proto) {
+  std::vector<std::string> names(65536);
+  ForEachLine(nmap_services, [&](std::string_view line) {
+    if (line.empty() || line[0] == '#') return;
+    const std::vector<std::string_view> f = SplitFields(line);
+    if (f.size() < 2) return;
+    const size_t slash = f[1].find('/');
+    if (slash == std::string_view::npos || f[1].substr(slash + 1) != proto) return;
+    auto port = ParsePort(f[1].substr(0, slash));
+    if (!port || f[0].size() > 64) return;
+    std::string& name = names[static_cast<size_t>(*port)];
+    if (name.empty()) name = std::string(f[0]);  // the first line for a port wins
+  });
+  return names;
+}
+
 }  // namespace portatlas::scan

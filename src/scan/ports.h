@@ -7,6 +7,7 @@
 #define PORTATLAS_SCAN_PORTS_H_
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -27,6 +28,10 @@ Result<PortLists> ParsePortSpec(std::string_view spec);
 // frequency (the text of /usr/share/nmap/nmap-services), sorted by port number. Lines that do not
 // parse are skipped. Empty when the text lists none.
 std::vector<uint16_t> TopPorts(std::string_view nmap_services, std::string_view proto, int n);
+
+// nmap-services' name of every port of `proto` ("tcp" or "udp"): 65,536 entries, "" where the
+// file names none (lines that do not parse are skipped).
+std::vector<std::string> ServiceNames(std::string_view nmap_services, std::string_view proto);
 
 }  // namespace portatlas::scan
 

@@ -51,5 +51,18 @@ TEST(TopPortsTest, RanksByFrequency) {
   EXPECT_TRUE(TopPorts("", "tcp", 10).empty());
 }
 
+TEST(PortsTest, ServiceNamesFromNmapServices) {
+  const std::string text =
+      "# comment\nssh\t22/tcp\t0.18\nhttp\t80/tcp\t0.48 # web\ndomain\t53/udp\t0.21\n"
+      "broken line\nhttp-alt\t80/tcp\t0.01\nbad\t70000/tcp\t0.1\n";
+  const std::vector<std::string> tcp = ServiceNames(text, "tcp");
+  ASSERT_EQ(tcp.size(), 65536u);
+  EXPECT_EQ(tcp[22], "ssh");
+  EXPECT_EQ(tcp[80], "http");  // the first line for a port wins
+  EXPECT_EQ(tcp[53], "");
+  EXPECT_EQ(ServiceNames(text, "udp")[53], "domain");
+  EXPECT_EQ(ServiceNames("", "tcp")[22], "");
+}
+
 }  // namespace
 }  // namespace portatlas::scan

@@ -182,7 +182,7 @@ class RxRing {
     (void)SockOpt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, "PACKET_IGNORE_OUTGOING");
     tpacket_req3 req{};
     req.tp_block_size = 1 << 20;
-    req.tp_block_nr = 64;
+    req.tp_block_nr = 16;  // 16 MiB: a quarter second of replies at 500,000 a second
     req.tp_frame_size = 2048;
     req.tp_frame_nr = req.tp_block_size / req.tp_frame_size * req.tp_block_nr;
     req.tp_retire_blk_tov = 5;  // ms: a partly filled block reaches us after this
@@ -413,7 +413,7 @@ void Receive(Shared& s, RxRing& rx, int rst_fd, int ifindex) {
     }
     if (*s.on_result) (*s.on_result)(res);
   };
-  while (!s.rx_stop.load(std::memory_order_acquire)) rx.Poll(20, handle);
+  while (!s.rx_stop.load(std::memory_order_acquire)) rx.Poll(5, handle);
   // Whatever is already in the ring still counts.
   for (int i = 0; i < 64; ++i) rx.Poll(0, handle);
 }
@@ -487,9 +487,9 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   s.answered = &answered;
 
   PA_ASSIGN_OR_RETURN(rx, RxRing::Open(ifindex, FilterFor(s, options.mode)));
-  Fd rst_fd(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
-  if (rst_fd.get() < 0) return PacketSocketError(errno);
-  std::thread receiver([&] { Receive(s, *rx, rst_fd.get(), ifindex); });
+  auto rst_fd = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+  if (rst_fd->get() < 0) return PacketSocketError(errno);
+  std::thread receiver([&] { Receive(s, *rx, rst_fd->get(), ifindex); });
 
   const bool syn = options.mode == RawMode::kSyn;
   const auto stopped = [&] {
@@ -513,7 +513,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   std::vector<std::unique_ptr<Sender>> senders;
   for (uint64_t k = 0; k < threads; ++k) {
     auto snd = std::make_unique<Sender>();
-    PA_ASSIGN_OR_RETURN(ring, TxRing::Open(ifindex, kMaxFrame));
+    PA_ASSIGN_OR_RETURN(ring, TxRing::Open(ifindex, syn ? 14 + 40 + 24 : kMaxFrame));
     snd->ring = std::move(ring);
     snd->hasher = std::make_unique<CookieHasher>(key);
     senders.push_back(std::move(snd));
@@ -524,7 +524,8 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
 
   // Sends sender k's share of positions [from, total): all of them in the first round, the
   // unanswered ones in a resend round.
-  auto send_share = [&](Sender& snd, uint64_t k, bool first) {
+  auto send_share = [&](Sender& snd, uint64_t k, int round) {
+    const bool first = round == 0;
     TxRing& tx = *snd.ring;
     CookieHasher& hasher = *snd.hasher;
     const auto pace_start = Clock::now();
@@ -546,7 +547,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
       const FrameTemplate& tm = s.tmpl[Fam(dst.family)];
       const size_t len = syn ? BuildTcpSyn(tm, dst, SportOf(h), port, SeqOf(h), frame)
                              : BuildUdp(tm, dst, SportOf(h), port,
-                                        options.udp_payload ? options.udp_payload(port)
+                                        options.udp_payload ? options.udp_payload(port, round)
                                                             : std::span<const uint8_t>(),
                                         frame);
       tx.Commit(len);
@@ -571,17 +572,17 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   };
   auto last_progress = Clock::now();
   // Runs one round on every sender; reports progress meanwhile.
-  auto run_round = [&](bool first) {
+  auto run_round = [&](int round) {
     std::vector<std::thread> workers;
     std::atomic<uint64_t> running{threads};
     for (uint64_t k = 0; k < threads; ++k) {
       workers.emplace_back([&, k] {
-        send_share(*senders[k], k, first);
+        send_share(*senders[k], k, round);
         running.fetch_sub(1);
       });
     }
     while (running.load() > 0) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
       const auto now = Clock::now();
       if (on_progress && now - last_progress >= std::chrono::milliseconds(100)) {
         last_progress = now;
@@ -607,7 +608,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   };
 
   const auto send_start = Clock::now();
-  run_round(true);
+  run_round(0);
   stats.send_seconds = std::chrono::duration<double>(Clock::now() - send_start).count();
   for (const auto& snd : senders) sent_first = std::min(sent_first, snd->next);
   stats.next_index = sent_first;
@@ -619,7 +620,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
       break;
     }
     const uint64_t before = stats.resent;
-    run_round(false);
+    run_round(round + 1);
     stats.resent = 0;
     for (const auto& snd : senders) stats.resent += snd->resent;
     ++stats.rounds;
@@ -645,6 +646,14 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
     res.reason = "no-response";
     ++(syn ? stats.filtered : stats.open_filtered);
     if (on_result) on_result(res);
+  }
+  // Closing a packet socket waits for an RCU grace period (tens of ms): close them all at once.
+  {
+    std::vector<std::thread> closers;
+    for (auto& snd : senders) closers.emplace_back([&snd] { snd->ring.reset(); });
+    closers.emplace_back([&rx] { rx.reset(); });
+    closers.emplace_back([&rst_fd] { rst_fd.reset(); });
+    for (auto& c : closers) c.join();
   }
   stats.probes = stats.frames;
   stats.open = s.open.load();

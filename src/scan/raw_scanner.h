@@ -39,8 +39,9 @@ struct RawOptions {
   uint64_t start_index = 0;  // resume: the first position of the first round to send
   int tx_threads = 0;        // sending threads, each with its own ring; 0 = one per CPU (at most 4)
   NetPathOptions path;
-  // UDP: the payload for a port (may be empty).
-  std::function<std::span<const uint8_t>(uint16_t port)> udp_payload;
+  // UDP: the payload for a port in a round (0 first, then resends; may be empty). A port with
+  // several payloads gets the next one in each resend round.
+  std::function<std::span<const uint8_t>(uint16_t port, int round)> udp_payload;
   // Set (by a signal handler) to stop sending; the scan drains replies and returns.
   const std::atomic<bool>* stop = nullptr;
 };

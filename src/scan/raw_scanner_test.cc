@@ -158,7 +158,7 @@ TEST_F(RawScanTest, UdpScanTellsOpenClosedAndSilent) {
   o.wait_ms = 300;
   o.retries = 1;
   static const uint8_t kPing[] = {'p', 'i', 'n', 'g'};
-  o.udp_payload = [](uint16_t) { return std::span<const uint8_t>(kPing); };
+  o.udp_payload = [](uint16_t, int) { return std::span<const uint8_t>(kPing); };
   Found found = Collect(*targets, ports, o);
   done = true;
   responder.join();

@@ -102,6 +102,30 @@ fi
 check "udp: 53, 123 and 161 open where the ground truth has them, IPv4 and IPv6" "$problems"
 sed 's/^/    /' "$work/udp.log"
 
+# 3. nmap-compatible XML: ndiff reads ours against a real nmap scan of the same host and finds
+# no difference in hosts or ports (only the header lines, naming the scanner, differ).
+problems=""
+ip netns exec "$ns" nmap -sS -p- -T4 -n -Pn -oX "$work/nmap.xml" 198.18.0.1 >/dev/null 2>&1 ||
+  problems="nmap failed"
+ip netns exec "$ns" "$bin" scan --syn -p- "${allow[@]}" 198.18.0.1 -oX "$work/ours.xml" \
+  >/dev/null 2>&1 || problems+=$'\n'"portatlas scan -oX failed"
+if [ -z "$problems" ]; then
+  set +e
+  ndiff "$work/nmap.xml" "$work/ours.xml" >"$work/ndiff.txt" 2>&1
+  rc=$?
+  ndiff --xml "$work/nmap.xml" "$work/ours.xml" >"$work/ndiff.xml" 2>&1
+  rc_xml=$?
+  set -e
+  [ "$rc" -le 1 ] || problems="ndiff exit $rc: $(head -3 "$work/ndiff.txt")"
+  [ "$rc_xml" -le 1 ] || problems+=$'\n'"ndiff --xml exit $rc_xml"
+  other="$(grep -v -e 'scan initiated' -e '^ *$' "$work/ndiff.txt" || true)"
+  [ -z "$other" ] || problems+=$'\n'"ndiff sees differences: $other"
+  grep -q '<hostdiff>' "$work/ndiff.xml" && problems+=$'\n'"ndiff --xml reports a host difference"
+  ours_open=$(grep -c 'state="open"' "$work/ours.xml" || true)
+  [ "$ours_open" -ge 1 ] || problems+=$'\n'"no open port in our XML"
+fi
+check "ndiff reads -oX against nmap -sS of 198.18.0.1: same hosts and ports" "${problems#$'\n'}"
+
 # 2. A target outside the allow-list is refused before any frame leaves.
 before=$(tx_packets)
 set +e
