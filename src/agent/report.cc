@@ -71,7 +71,7 @@ ReportBody BuildReportBody(const ReportHeader& header,
 
 std::string SummarizeIngestResponse(std::string_view body) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (!doc.HasParseError() && doc.IsObject()) {
     if (doc.HasMember("results") && doc["results"].IsArray() && doc["results"].Size() == 1 &&
         doc["results"][0].IsObject()) {

@@ -4,6 +4,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <chrono>
 #include <exception>
 
 #include "api/hss/hss_errors.h"
@@ -26,17 +27,43 @@ std::string_view EventKindName(store::EventKind k) {
 
 bool IsHssPath(std::string_view path) { return path.substr(0, 4) == "/v5/"; }
 
+int64_t SystemNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
-                       const Authenticator& auth)
-    : store_(store), auth_(auth), hss_ports_(store), ingest_(ingestor) {
+                       const Authenticator& auth, tasks::TaskHandlers::NowMs now_ms)
+    : store_(store),
+      auth_(auth),
+      hss_ports_(store),
+      ingest_(ingestor),
+      tasks_(store, now_ms ? std::move(now_ms) : SystemNowMs) {
   Add("GET", "/healthz", NativeErrorResponse,
       [](const Request&) -> Result<Response> { return JsonResponse(200, R"({"status":"ok"})"); });
   Add("POST", "/v1/ingest/ports", NativeErrorResponse,
       Authenticated([this](const Request& r) { return ingest_.Handle(r); }, false));
   Add("GET", "/v1/events", NativeErrorResponse,
       Authenticated([this](const Request& r) { return ListEvents(r); }, false));
+  const struct {
+    const char* method;
+    const char* pattern;
+    Result<Response> (tasks::TaskHandlers::*fn)(const Request&) const;
+  } task_routes[] = {
+      {"POST", "/v1/scan-tasks", &tasks::TaskHandlers::Create},
+      {"GET", "/v1/scan-tasks", &tasks::TaskHandlers::List},
+      {"GET", "/v1/scan-tasks/{id}", &tasks::TaskHandlers::Get},
+      {"POST", "/v1/scan-tasks/{id}/records", &tasks::TaskHandlers::AddRecords},
+      {"GET", "/v1/scan-tasks/{id}/records", &tasks::TaskHandlers::ListRecords},
+      {"POST", "/v1/scan-tasks/{id}/progress", &tasks::TaskHandlers::Progress},
+  };
+  for (const auto& r : task_routes) {
+    Add(r.method, r.pattern, NativeErrorResponse,
+        Authenticated([this, fn = r.fn](const Request& q) { return (tasks_.*fn)(q); }, false));
+  }
   const struct {
     const char* pattern;
     Result<Response> (hss::PortHandlers::*fn)(const Request&) const;
@@ -74,8 +101,10 @@ Handler ApiService::Authenticated(Handler h, bool check_project) const {
 }
 
 bool ApiService::Blocks(const Request& req) {
+  if (req.method != "POST") return false;
   const std::string_view target = req.target;
-  return req.method == "POST" && target.substr(0, target.find('?')) == "/v1/ingest/ports";
+  const std::string_view path = target.substr(0, target.find('?'));
+  return path == "/v1/ingest/ports" || path.substr(0, 14) == "/v1/scan-tasks";
 }
 
 Response ApiService::Dispatch(Request& req) const {

@@ -7,6 +7,8 @@
 //   GET  /healthz                                       liveness (no auth)
 //   POST /v1/ingest/ports                               agents (docs/ingest.md)
 //   GET  /v1/events                                     port history (host_id, since)
+//   POST /v1/scan-tasks, GET /v1/scan-tasks[/{id}[/records]], POST .../{id}/records and
+//        .../{id}/progress                              scan tasks (docs/scan-tasks.md)
 //   GET  /v5/{project_id}/asset/ports                   HSS ListPorts
 //   GET  /v5/{project_id}/asset/port/statistics         HSS ListPortStatistics
 //   GET  /v5/{project_id}/asset/ports/detail            HSS ListPortHost
@@ -19,6 +21,7 @@
 #include "api/http.h"
 #include "api/ingest_handler.h"
 #include "api/router.h"
+#include "api/tasks/task_handlers.h"
 #include "inventory/ingestor.h"
 #include "store/store.h"
 
@@ -26,12 +29,14 @@ namespace portatlas::api {
 
 class ApiService {
  public:
-  // Borrows everything; all must outlive the service.
-  ApiService(store::Store& store, inventory::Ingestor& ingestor, const Authenticator& auth);
+  // Borrows everything; all must outlive the service. `now_ms` (epoch ms) times scan tasks;
+  // empty means the system clock.
+  ApiService(store::Store& store, inventory::Ingestor& ingestor, const Authenticator& auth,
+             tasks::TaskHandlers::NowMs now_ms = {});
 
   Response Dispatch(Request& req) const;
-  // Whether a request's handler waits on something slow (an ingest waits for its commit), so
-  // the HTTP server should run it off its I/O threads.
+  // Whether a request's handler waits on something slow (an ingest or a scan-task write waits
+  // for its commit), so the HTTP server should run it off its I/O threads.
   static bool Blocks(const Request& req);
 
  private:
@@ -47,6 +52,7 @@ class ApiService {
   const Authenticator& auth_;
   hss::PortHandlers hss_ports_;
   IngestHandler ingest_;
+  tasks::TaskHandlers tasks_;
   Router router_;
 };
 

@@ -207,6 +207,19 @@ TEST_F(ApiServiceTest, MissingOrUnknownTokenIs401) {
   EXPECT_EQ(r.status, 401);
 }
 
+// A body nested a million levels deep is refused as bad JSON, not parsed recursively until the
+// request thread's stack overflows.
+TEST_F(ApiServiceTest, DeeplyNestedIngestBodyIs400NotACrash) {
+  std::thread worker([&] {
+    Reply r = Call("POST", "/v1/ingest/ports", "tok-a", std::string(1 << 20, '['));
+    EXPECT_EQ(r.status, 400);
+    r = Call("POST", "/v1/ingest/ports", "tok-a",
+             "{\"snapshots\":" + std::string(200000, '[') + std::string(200000, ']') + "}");
+    EXPECT_EQ(r.status, 400);
+  });
+  worker.join();
+}
+
 TEST_F(ApiServiceTest, ProjectATokenGetsNoDataOfProjectB) {
   for (const char* path : {"/v5/projB/asset/ports?host_id=hb", "/v5/projB/asset/port/statistics",
                            "/v5/projB/asset/ports/detail?port=2222", "/v5/projB/asset/statistic"}) {

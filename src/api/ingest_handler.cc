@@ -144,7 +144,7 @@ Result<std::vector<inventory::HostSnapshot>> ParseIngestBody(
     std::string_view body, const std::string& project,
     const std::vector<std::string>& granted_eps) {
   rapidjson::Document doc;
-  doc.Parse(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
   if (doc.HasParseError()) {
     return InvalidArgument(fmt::format("body is not JSON: {} at offset {}",
                                        rapidjson::GetParseError_En(doc.GetParseError()),

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/agent_command.h"
+#include "cli/import_command.h"
 #include "cli/ports_command.h"
 #include "cli/scan_command.h"
 #include "cli/serve_command.h"
@@ -32,6 +33,7 @@ int main(int argc, char** argv) {
   portatlas::cli::AddAgentCommand(app);
   portatlas::cli::AddTokenCommand(app);
   portatlas::cli::AddScanCommand(app, command_line);
+  portatlas::cli::AddImportCommand(app);
   CLI11_PARSE(app, argc, argv);
   return 0;
 }

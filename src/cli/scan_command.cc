@@ -26,6 +26,7 @@
 #include "scan/record.h"
 #include "scan/targets.h"
 #include "scan/udp/udp_payloads.h"
+#include "scan/upload/task_uploader.h"
 
 namespace portatlas::cli {
 namespace {
@@ -45,11 +46,16 @@ struct ScanArgs {
   std::string resume;
   std::string command_line;  // for the XML's args
   std::string udp_payloads = "/usr/share/nmap/nmap-payloads";
+  std::string server;
+  std::string token;
+  std::string task;
   int timeout_ms = 1000;
   int retries = -1;  // connect: 1 extra try; raw: 2 resend rounds
   int max_in_flight = 2048;
   int per_host = 512;
   uint64_t rate = 0;
+  int senders = 0;
+  bool tx_ring = false;
   int wait_ms = 1000;
   std::string interface;
   std::string source_ip;
@@ -136,6 +142,8 @@ class ResultSink {
     return status;
   }
 
+  void SetUploader(scan::TaskUploader* uploader) { uploader_ = uploader; }
+
   void Add(const scan::PortResult& r) {
     const bool replied = r.state == scan::PortState::kOpen || r.state == scan::PortState::kClosed ||
                          (r.state == scan::PortState::kFiltered && r.reason != "no-response");
@@ -155,6 +163,7 @@ class ResultSink {
     if (xml_ && (listed || r.state == scan::PortState::kClosed)) xml_->AddRecord(rec);
     if (!listed) return;
     if (r.state == scan::PortState::kOpen) ++open_;
+    if (uploader_ != nullptr) uploader_->Add(rec);
     if (!json_) {
       fmt::print("{} {}/{} {}\n", rec.ip.ToString(), rec.port, ProtoName(rec.proto), rec.state);
       return;
@@ -200,6 +209,7 @@ class ResultSink {
   std::unique_ptr<FILE, int (*)(FILE*)> xml_file_{nullptr, fclose};
   std::unique_ptr<scan::NmapXmlWriter> xml_;
   std::unordered_set<std::string> up_;  // hosts that answered at all
+  scan::TaskUploader* uploader_ = nullptr;
   uint64_t open_ = 0;
 };
 
@@ -230,7 +240,7 @@ Result<std::optional<ResumeState>> LoadResume(const std::string& path) {
   if (access(path.c_str(), F_OK) != 0) return std::optional<ResumeState>();
   PA_ASSIGN_OR_RETURN(text, ReadFile(path));
   rapidjson::Document d;
-  d.Parse(text.data(), text.size());
+  d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
   auto bad = [&] {
     return InvalidArgument(fmt::format("{} is not a portatlas resume file", path));
   };
@@ -265,9 +275,17 @@ Status SaveResume(const std::string& path, const ResumeState& s) {
 // The progress line on a terminal: rate, done/total, ETA, found.
 class Progress {
  public:
-  Progress(std::string phase, ResultSink& sink)
-      : phase_(std::move(phase)), sink_(sink), tty_(isatty(STDERR_FILENO) == 1) {}
+  Progress(std::string phase, ResultSink& sink, scan::TaskUploader* uploader, uint64_t offset,
+           uint64_t all)
+      : phase_(std::move(phase)),
+        sink_(sink),
+        uploader_(uploader),
+        offset_(offset),
+        all_(all),
+        tty_(isatty(STDERR_FILENO) == 1) {}
   void operator()(uint64_t done, uint64_t total) {
+    // The task's progress counts the probes of every phase (TCP, then UDP).
+    if (uploader_ != nullptr) uploader_->Progress(offset_ + done, all_);
     if (!tty_) return;
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
@@ -285,6 +303,9 @@ class Progress {
  private:
   std::string phase_;
   ResultSink& sink_;
+  scan::TaskUploader* uploader_;
+  uint64_t offset_;
+  uint64_t all_;
   bool tty_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
@@ -292,6 +313,8 @@ class Progress {
 Result<scan::RawOptions> RawOptionsFrom(const ScanArgs& a) {
   scan::RawOptions o;
   o.rate_pps = a.rate;
+  o.tx_threads = a.senders;
+  o.tx_ring = a.tx_ring;
   o.retries = a.retries >= 0 ? a.retries : 2;
   o.wait_ms = a.wait_ms;
   o.stop = &g_stop;
@@ -395,6 +418,28 @@ int RunScan(const ScanArgs& a) {
     });
     if (!st.ok()) return Fail(st);
   }
+  const uint64_t tcp_probes = targets->Size() * tcp_ports.size();
+  const uint64_t all_probes = tcp_probes + targets->Size() * udp_ports.size();
+  std::unique_ptr<scan::TaskUploader> uploader;
+  if (!a.server.empty()) {
+    if (a.token.empty()) return Fail(InvalidArgument("--server needs --token"));
+    scan::TaskSpec spec;
+    spec.name = a.task.empty() ? fmt::format("scan {}", fmt::join(specs, " ")) : a.task;
+    if (spec.name.size() > 256) spec.name.resize(256);
+    spec.kind = !tcp    ? scan::TaskKind::kUdp
+                : a.syn ? scan::TaskKind::kSyn
+                        : scan::TaskKind::kConnect;
+    spec.targets = fmt::format("{}", fmt::join(specs, " ")).substr(0, 65536);
+    spec.ports = a.ports.empty() ? fmt::format("top {}", a.top_ports > 0 ? a.top_ports : 1000)
+                                 : a.ports.substr(0, 65536);
+    spec.probes_total = all_probes;
+    auto started = scan::TaskUploader::Start(a.server, a.token, spec);
+    if (!started) return Fail(started.error().WithContext(a.server));
+    uploader = std::move(*started);
+    sink.SetUploader(uploader.get());
+    fmt::print(stderr, "portatlas scan: reporting to {} as task {}\n", a.server,
+               uploader->task_id());
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   const auto start = std::chrono::steady_clock::now();
@@ -403,7 +448,7 @@ int RunScan(const ScanArgs& a) {
   bool interrupted = false;
 
   if (tcp && a.syn) {
-    Progress progress("SYN", sink);
+    Progress progress("SYN", sink, uploader.get(), 0, all_probes);
     scan::RawOptions o = *raw_options;
     o.mode = scan::RawMode::kSyn;
     o.start_index = resume.tcp_next;
@@ -417,7 +462,7 @@ int RunScan(const ScanArgs& a) {
         st->interface, st->open, st->closed, st->filtered, st->frames, st->resent,
         st->send_seconds);
   } else if (tcp) {
-    Progress progress("connect", sink);
+    Progress progress("connect", sink, uploader.get(), 0, all_probes);
     scan::ConnectOptions o;
     o.timeout_ms = a.timeout_ms;
     o.retries = a.retries >= 0 ? a.retries : 1;
@@ -434,7 +479,7 @@ int RunScan(const ScanArgs& a) {
                            st->open, st->closed, st->filtered, st->probes);
   }
   if (!udp_ports.empty() && !interrupted) {
-    Progress progress("UDP", sink);
+    Progress progress("UDP", sink, uploader.get(), tcp_probes, all_probes);
     scan::RawOptions o = *raw_options;
     o.mode = scan::RawMode::kUdp;
     o.start_index = resume.udp_next;
@@ -458,6 +503,11 @@ int RunScan(const ScanArgs& a) {
   sink.Flush();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (Status st = sink.CloseXml(s, targets->Size()); !st.ok()) return Fail(st);
+  if (uploader) {
+    sink.SetUploader(nullptr);
+    Status st = uploader->Finish(!interrupted, interrupted ? "interrupted" : "");
+    if (!st.ok()) return Fail(st.WithContext(fmt::format("task {}", uploader->task_id())));
+  }
   fmt::print(stderr, "portatlas scan: {} addresses in {:.2f} s: {}\n", targets->Size(), s,
              summary.substr(0, summary.size() - 2));
   if (interrupted) {
@@ -499,6 +549,10 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
   cmd->add_option("--udp-payloads", args->udp_payloads,
                   "UDP: nmap-payloads file (built-in DNS/NTP/SNMP/... payloads otherwise)")
       ->capture_default_str();
+  cmd->add_option("--server", args->server,
+                  "Report to this server as a scan task (http://HOST:PORT)");
+  cmd->add_option("--token", args->token, "Ingest token for --server");
+  cmd->add_option("--task", args->task, "Task name (default: the command's targets)");
   cmd->add_option("--resume", args->resume,
                   "State file: an interrupted scan saves where it stopped; the same command with "
                   "it goes on from there");
@@ -508,6 +562,11 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
                   "SYN/UDP: wait for replies after each round (ends early when all answered)")
       ->check(CLI::Range(0, 600000))
       ->capture_default_str();
+  cmd->add_option("--senders", args->senders,
+                  "SYN/UDP: sending threads (0 = one per CPU, at most 4)")
+      ->check(CLI::Range(0, 64));
+  cmd->add_flag("--tx-ring", args->tx_ring,
+                "SYN/UDP: send through a PACKET_MMAP ring instead of sendmmsg()");
   cmd->add_option("--interface", args->interface, "SYN/UDP: send through this interface");
   cmd->add_option("--source-ip", args->source_ip, "SYN/UDP: source address");
   cmd->add_option("--router-mac", args->router_mac,

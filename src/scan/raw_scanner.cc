@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <thread>
+#include <vector>
 
 #include "scan/keyed.h"
 #include "scan/packet.h"
@@ -87,10 +88,74 @@ Status PacketSocketError(int err) {
   return ErrnoStatus(err, "AF_PACKET socket");
 }
 
-// The transmit ring: frames written in place, flushed by one send() per batch.
-class TxRing {
+// Where a sender writes frames: Next() gives room for one frame, Commit() queues it, Flush()
+// hands what is queued to the kernel in one system call.
+class Transmitter {
  public:
-  static Result<std::unique_ptr<TxRing>> Open(int ifindex, size_t max_frame) {
+  virtual ~Transmitter() = default;
+  virtual uint8_t* Next() = 0;  // nullptr when the kernel stopped taking frames
+  virtual void Commit(size_t len) = 0;
+  virtual void Flush() = 0;
+};
+
+// sendmmsg(): frames built in a private batch and copied by the kernel into linear buffers.
+class MmsgTx final : public Transmitter {
+ public:
+  static constexpr size_t kBatch = 256;
+
+  static Result<std::unique_ptr<Transmitter>> Open(int ifindex, size_t max_frame) {
+    auto tx = std::unique_ptr<MmsgTx>(new MmsgTx());
+    tx->fd_ = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    const int fd = tx->fd_->get();
+    if (fd < 0) return PacketSocketError(errno);
+    (void)SockOpt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
+    PA_RETURN_IF_ERROR(BindTo(fd, ifindex, 0));
+    tx->stride_ = (max_frame + 63) / 64 * 64;
+    tx->buf_.resize(tx->stride_ * kBatch);
+    for (size_t i = 0; i < kBatch; ++i) {
+      tx->iov_[i].iov_base = tx->buf_.data() + i * tx->stride_;
+      tx->msgs_[i] = mmsghdr{};
+      tx->msgs_[i].msg_hdr.msg_iov = &tx->iov_[i];
+      tx->msgs_[i].msg_hdr.msg_iovlen = 1;
+    }
+    return std::unique_ptr<Transmitter>(std::move(tx));
+  }
+
+  uint8_t* Next() override { return buf_.data() + n_ * stride_; }
+  void Commit(size_t len) override {
+    iov_[n_].iov_len = len;
+    if (++n_ == kBatch) Flush();
+  }
+  void Flush() override {
+    size_t off = 0;
+    while (off < n_) {
+      const int sent = sendmmsg(fd_->get(), msgs_ + off, static_cast<unsigned>(n_ - off), 0);
+      if (sent > 0) {
+        off += static_cast<size_t>(sent);
+      } else if (errno == EINTR || errno == EAGAIN || errno == ENOBUFS) {
+        pollfd pfd{fd_->get(), POLLOUT, 0};
+        (void)poll(&pfd, 1, 1);
+      } else {
+        ++off;  // this frame is refused; go on with the rest
+      }
+    }
+    n_ = 0;
+  }
+
+ private:
+  MmsgTx() = default;
+  std::unique_ptr<Fd> fd_;
+  std::vector<uint8_t> buf_;
+  size_t stride_ = 0;
+  size_t n_ = 0;
+  iovec iov_[kBatch]{};
+  mmsghdr msgs_[kBatch]{};
+};
+
+// The transmit ring: frames written in place, flushed by one send() per batch.
+class TxRing final : public Transmitter {
+ public:
+  static Result<std::unique_ptr<Transmitter>> Open(int ifindex, size_t max_frame) {
     auto ring = std::unique_ptr<TxRing>(new TxRing());
     ring->fd_ = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
     const int fd = ring->fd_->get();
@@ -115,11 +180,11 @@ class TxRing {
     ring->frame_size_ = frame;
     ring->frames_ = req.tp_frame_nr;
     PA_RETURN_IF_ERROR(BindTo(fd, ifindex, 0));
-    return ring;
+    return std::unique_ptr<Transmitter>(std::move(ring));
   }
 
   // The next free frame's data area, or nullptr after waiting in vain.
-  uint8_t* Next() {
+  uint8_t* Next() override {
     auto* h = Header(cur_);
     for (int tries = 0; h->tp_status != TP_STATUS_AVAILABLE; ++tries) {
       if (h->tp_status == TP_STATUS_WRONG_FORMAT) {
@@ -135,7 +200,7 @@ class TxRing {
     return reinterpret_cast<uint8_t*>(h) + data_off_;
   }
 
-  void Commit(size_t len) {
+  void Commit(size_t len) override {
     auto* h = Header(cur_);
     h->tp_len = static_cast<uint32_t>(len);
     std::atomic_thread_fence(std::memory_order_release);
@@ -144,7 +209,7 @@ class TxRing {
     ++pending_;
   }
 
-  void Flush() {
+  void Flush() override {
     if (pending_ == 0) return;
     while (send(fd_->get(), nullptr, 0, 0) < 0 && (errno == EINTR || errno == ENOBUFS)) {
     }
@@ -499,7 +564,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   // Senders: each a thread with its own ring, taking every n-th position of the order, so the
   // kernel's work for each frame (it runs in the sender's context) spreads over the CPUs.
   struct Sender {
-    std::unique_ptr<TxRing> ring;
+    std::unique_ptr<Transmitter> ring;
     std::unique_ptr<CookieHasher> hasher;
     std::atomic<uint64_t> frames{0};
     uint64_t next = 0;  // first round: the first of its positions not sent
@@ -513,7 +578,9 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   std::vector<std::unique_ptr<Sender>> senders;
   for (uint64_t k = 0; k < threads; ++k) {
     auto snd = std::make_unique<Sender>();
-    PA_ASSIGN_OR_RETURN(ring, TxRing::Open(ifindex, syn ? 14 + 40 + 24 : kMaxFrame));
+    const size_t max_frame = syn ? 14 + 40 + 24 : kMaxFrame;
+    PA_ASSIGN_OR_RETURN(ring, options.tx_ring ? TxRing::Open(ifindex, max_frame)
+                                              : MmsgTx::Open(ifindex, max_frame));
     snd->ring = std::move(ring);
     snd->hasher = std::make_unique<CookieHasher>(key);
     senders.push_back(std::move(snd));
@@ -526,7 +593,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   // unanswered ones in a resend round.
   auto send_share = [&](Sender& snd, uint64_t k, int round) {
     const bool first = round == 0;
-    TxRing& tx = *snd.ring;
+    Transmitter& tx = *snd.ring;
     CookieHasher& hasher = *snd.hasher;
     const auto pace_start = Clock::now();
     uint64_t paced = 0;

@@ -37,6 +37,7 @@ struct RawOptions {
   int wait_ms = 1000;        // after a round, how long to wait for replies (less when all answered)
   uint64_t seed = 0;         // the key's seed; 0 = a fresh random one
   uint64_t start_index = 0;  // resume: the first position of the first round to send
+  bool tx_ring = false;      // send through a PACKET_MMAP ring instead of sendmmsg()
   int tx_threads = 0;        // sending threads, each with its own ring; 0 = one per CPU (at most 4)
   NetPathOptions path;
   // UDP: the payload for a port in a round (0 first, then resends; may be empty). A port with

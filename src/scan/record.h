@@ -23,9 +23,9 @@ struct ScanRecord {
   std::string service;  // nmap's service name: "ssh", "http", ...
   std::string product;
   std::string version;
-  std::string info;     // nmap's "extrainfo"
-  std::string cpe;      // "cpe:/a:openbsd:openssh:9.2p1" (several joined by a space)
-  std::string tls;      // TLS facts as a compact JSON object, "" when the port is not TLS
+  std::string info;         // nmap's "extrainfo"
+  std::string cpe;          // "cpe:/a:openbsd:openssh:9.2p1" (several joined by a space)
+  std::string tls;          // TLS facts as a compact JSON object, "" when the port is not TLS
   std::string banner_hash;  // hex SHA-256 of the first reply bytes, "" when none
 };
 

@@ -8,7 +8,7 @@ namespace portatlas::store {
 namespace {
 
 // Types are SockType and RiskStatus and Category enum values; times are epoch milliseconds.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     R"sql(
 CREATE TABLE hosts(
   project TEXT NOT NULL, host_id TEXT NOT NULL, agent_id TEXT NOT NULL,
@@ -75,6 +75,26 @@ DROP TABLE hosts;
 ALTER TABLE hosts_v2 RENAME TO hosts;
 CREATE UNIQUE INDEX hosts_by_key ON hosts(project, host_id);
 CREATE INDEX events_by_host ON events(project, host_id, at);
+)sql",
+    // 3: scan tasks and their records (docs/scan-tasks.md). Task ids are AUTOINCREMENT so an id
+    // is never handed out twice. A record's key orders its address numerically: ip_key is a
+    // family byte (4 or 6) and the address bytes; ip keeps the text form for people. The
+    // primary key is both the replace-on-resend rule and the per-task paging order.
+    R"sql(
+CREATE TABLE scan_tasks(
+  id INTEGER PRIMARY KEY AUTOINCREMENT, project TEXT NOT NULL, name TEXT NOT NULL,
+  kind TEXT NOT NULL, status TEXT NOT NULL, targets TEXT NOT NULL, ports TEXT NOT NULL,
+  probes_done INTEGER NOT NULL, probes_total INTEGER NOT NULL, record_count INTEGER NOT NULL,
+  open_count INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+  finished_at INTEGER NOT NULL, error TEXT NOT NULL);
+CREATE INDEX scan_tasks_by_project ON scan_tasks(project, id);
+CREATE TABLE scan_records(
+  task_id INTEGER NOT NULL, ip_key BLOB NOT NULL, proto TEXT NOT NULL, port INTEGER NOT NULL,
+  ip TEXT NOT NULL, state TEXT NOT NULL, reason TEXT NOT NULL, reason_ttl INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL, service TEXT NOT NULL, product TEXT NOT NULL,
+  version TEXT NOT NULL, info TEXT NOT NULL, cpe TEXT NOT NULL, tls TEXT NOT NULL,
+  banner_hash TEXT NOT NULL,
+  PRIMARY KEY(task_id, ip_key, proto, port)) WITHOUT ROWID;
 )sql",
 };
 

@@ -168,6 +168,46 @@ struct PortCountQuery {
   std::optional<Category> category;
 };
 
+// A scan task: one scan or import whose records the server keeps (docs/scan-tasks.md). Kind,
+// status and record states are the wire words, checked by the API before they reach the store.
+struct ScanTaskRow {
+  int64_t id = 0;  // assigned by the store; ids only grow and are never reused
+  std::string project;
+  std::string name;
+  std::string kind;                // connect, syn, udp, import-nmap, import-masscan
+  std::string status = "running";  // running, done, failed
+  std::string targets;
+  std::string ports;
+  int64_t probes_done = 0;
+  int64_t probes_total = 0;
+  int64_t record_count = 0;  // records stored, kept by PutScanRecords
+  int64_t open_count = 0;    // of those, the ones in state "open"
+  int64_t created_ms = 0;
+  int64_t updated_ms = 0;
+  int64_t finished_ms = 0;  // 0 while running
+  std::string error;
+};
+
+// One port of a scan task as a scan saw it (the stored form of scan::ScanRecord). Identified
+// within its task by (ip, proto, port).
+struct ScanRecordRow {
+  IpAddr ip;
+  Proto proto = Proto::kTcp;
+  uint16_t port = 0;
+  std::string state;  // nmap's words: open, closed, filtered, ...
+  std::string reason;
+  int reason_ttl = 0;
+  int64_t updated_ms = 0;
+  std::string service;
+  std::string product;
+  std::string version;
+  std::string info;
+  std::string cpe;
+  std::string tls;  // a compact JSON object, or ""
+  std::string banner_hash;
+  friend bool operator==(const ScanRecordRow&, const ScanRecordRow&) = default;
+};
+
 enum class CredentialKind : uint8_t { kToken = 0, kAkSk = 1 };
 
 struct CredentialRow {

@@ -64,7 +64,7 @@ class Fields {
 };
 
 Status ParseArray(std::string_view json, rapidjson::Document* doc) {
-  doc->Parse(json.data(), json.size());
+  doc->Parse<rapidjson::kParseIterativeFlag>(json.data(), json.size());
   if (doc->HasParseError() || !doc->IsArray()) return InternalError("not a JSON array");
   return Status::Ok();
 }

@@ -18,6 +18,11 @@ Stmt& Stmt::Bind(int i, std::string_view v) {
   return *this;
 }
 
+Stmt& Stmt::BindBlob(int i, std::string_view bytes) {
+  sqlite3_bind_blob(s_, i, bytes.data(), static_cast<int>(bytes.size()), SQLITE_TRANSIENT);
+  return *this;
+}
+
 Stmt& Stmt::BindNull(int i) {
   sqlite3_bind_null(s_, i);
   return *this;
@@ -56,6 +61,12 @@ std::string Stmt::Text(int col) const {
 
 std::string_view Stmt::View(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
+  return p == nullptr ? std::string_view()
+                      : std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)));
+}
+
+std::string_view Stmt::BlobView(int col) const {
+  const auto* p = static_cast<const char*>(sqlite3_column_blob(s_, col));
   return p == nullptr ? std::string_view()
                       : std::string_view(p, static_cast<size_t>(sqlite3_column_bytes(s_, col)));
 }

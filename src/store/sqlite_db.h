@@ -26,6 +26,7 @@ class Stmt {
   // Bind by 1-based index. Strings are copied by SQLite (SQLITE_TRANSIENT).
   Stmt& Bind(int i, int64_t v);
   Stmt& Bind(int i, std::string_view v);
+  Stmt& BindBlob(int i, std::string_view bytes);
   Stmt& BindNull(int i);
   // SQLITE_ROW -> true, SQLITE_DONE -> false, anything else -> error.
   Result<bool> Step();
@@ -38,6 +39,8 @@ class Stmt {
   std::string Text(int col) const;
   // The column's text without a copy; valid until the next Step, Reset or column read.
   std::string_view View(int col) const;
+  // A BLOB column's bytes without a copy; same lifetime as View.
+  std::string_view BlobView(int col) const;
 
  private:
   sqlite3_stmt* s_;

@@ -8,6 +8,7 @@
 #include "store/migrations.h"
 #include "store/row_codec.h"
 #include "store/sqlite_rows.h"
+#include "store/sqlite_scan_tasks.h"
 
 namespace portatlas::store {
 
@@ -115,6 +116,21 @@ class SqliteWriter final : public StoreWriter {
     known->host = h;
     known->ports = std::move(now);
     return Status::Ok();
+  }
+
+  Result<int64_t> CreateScanTask(const ScanTaskRow& task) override {
+    return InsertScanTask(db_, task);
+  }
+
+  Result<std::optional<ScanTaskRow>> GetScanTask(std::string_view project, int64_t id) override {
+    return SelectScanTask(db_, project, id);
+  }
+
+  Status UpdateScanTask(const ScanTaskRow& task) override { return UpdateScanTaskRow(db_, task); }
+
+  Status PutScanRecords(int64_t task_id, std::span<const ScanRecordRow> records,
+                        int64_t now_ms) override {
+    return UpsertScanRecords(db_, task_id, records, now_ms);
   }
 
   std::vector<Pending>& pending() { return pending_; }

@@ -3,7 +3,8 @@
 // Layout (migrations.cc): a host is one row of `hosts` holding its whole port set
 // (row_codec.h); each applied report's changes are one row of `events`. What needs every host
 // at once (ListPortStatistics, ListPortHost's page, the port counts) is answered by a PortIndex
-// kept in memory: built from `hosts` when the store opens, updated after each commit.
+// kept in memory: built from `hosts` when the store opens, updated after each commit. Scan tasks
+// are rows of `scan_tasks`, their records rows of `scan_records` (sqlite_scan_tasks.h).
 //
 // Durability: the writer connection runs with synchronous=FULL, so a committed transaction is on
 // disk when Write() returns (it survives kill -9 and power loss). Checkpoints run on a thread
@@ -39,6 +40,11 @@ class SqliteStore final : public Store {
   Result<int64_t> CountPorts(const PortCountQuery& q) override;
   Result<std::vector<PortEvent>> ListEvents(std::string_view project, std::string_view host_id,
                                             int64_t since_ms, int limit) override;
+  Result<std::optional<ScanTaskRow>> GetScanTask(std::string_view project, int64_t id) override;
+  Result<QueryResult<ScanTaskRow>> ListScanTasks(std::string_view project,
+                                                 PageRequest page) override;
+  Result<QueryResult<ScanRecordRow>> ListScanRecords(std::string_view project, int64_t task_id,
+                                                     PageRequest page) override;
   Status PutCredential(const CredentialRow& c) override;
   Result<std::optional<CredentialRow>> FindToken(std::string_view token_hash) override;
   Result<std::optional<CredentialRow>> FindAccessKey(std::string_view access_key) override;

@@ -30,6 +30,20 @@ class StoreWriter {
   // this change's history, appended as one entry at the first event's time.
   virtual Status PutHost(const HostRow& host, std::vector<PortRow> ports,
                          std::span<const PortEvent> events) = 0;
+
+  // Scan tasks (docs/scan-tasks.md).
+  // Stores a new task (its id field is ignored) and returns the id assigned to it.
+  virtual Result<int64_t> CreateScanTask(const ScanTaskRow& task) = 0;
+  // The task with this id if it belongs to `project` (as this transaction sees it), or nullopt.
+  virtual Result<std::optional<ScanTaskRow>> GetScanTask(std::string_view project, int64_t id) = 0;
+  // Writes the mutable fields of task.id: status, probes_done, probes_total, updated_ms,
+  // finished_ms and error. kNotFound when there is no such task.
+  virtual Status UpdateScanTask(const ScanTaskRow& task) = 0;
+  // Inserts each record into the task, replacing the one with the same (ip, proto, port), in
+  // order (the last of duplicates wins); keeps the task's record_count and open_count and sets
+  // its updated_ms to now_ms. Precondition: the task exists.
+  virtual Status PutScanRecords(int64_t task_id, std::span<const ScanRecordRow> records,
+                                int64_t now_ms) = 0;
 };
 
 class Store {
@@ -49,6 +63,17 @@ class Store {
   virtual Result<std::vector<PortEvent>> ListEvents(std::string_view project,
                                                     std::string_view host_id, int64_t since_ms,
                                                     int limit) = 0;
+
+  // The task with this id if it belongs to `project`, or nullopt.
+  virtual Result<std::optional<ScanTaskRow>> GetScanTask(std::string_view project, int64_t id) = 0;
+  // The project's tasks, newest first; total counts all of them.
+  virtual Result<QueryResult<ScanTaskRow>> ListScanTasks(std::string_view project,
+                                                         PageRequest page) = 0;
+  // A page of a task's records ordered by (ip, proto, port), where addresses order numerically
+  // and IPv4 before IPv6; total is the task's record_count, read in the same snapshot.
+  // kNotFound when `project` has no such task.
+  virtual Result<QueryResult<ScanRecordRow>> ListScanRecords(std::string_view project,
+                                                             int64_t task_id, PageRequest page) = 0;
 
   virtual Status PutCredential(const CredentialRow& c) = 0;
   // The live (not revoked) credential, or nullopt.

@@ -12,6 +12,7 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "server_process.h"
 
@@ -81,6 +82,123 @@ TEST(ScanCliTest, FindsTheListenerAsJsonLines) {
     if (d["port"].GetInt() == port) ++found;
   }
   EXPECT_EQ(found, 1) << r.out;
+}
+
+// The records of task `id` as "ip proto port state" lines (sorted by the server: ip, proto, port).
+std::vector<std::string> TaskRecords(const ServerProcess& server, const std::string& token,
+                                     int64_t id, rapidjson::Document* task = nullptr) {
+  std::vector<std::string> out;
+  HttpReply r = Http(server.port(), "GET", fmt::format("/v1/scan-tasks/{}/records?limit=10000", id),
+                     {{"X-Auth-Token", token}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  rapidjson::Document d;
+  d.Parse(r.body.c_str());
+  if (d.HasParseError() || !d.IsObject() || !d.HasMember("records")) return out;
+  for (const auto& rec : d["records"].GetArray()) {
+    out.push_back(fmt::format("{} {} {} {}", rec["ip"].GetString(), rec["protocol"].GetString(),
+                              rec["port"].GetInt(), rec["state"].GetString()));
+  }
+  if (task != nullptr) {
+    HttpReply t =
+        Http(server.port(), "GET", fmt::format("/v1/scan-tasks/{}", id), {{"X-Auth-Token", token}});
+    EXPECT_EQ(t.status, 200) << t.body;
+    task->Parse(t.body.c_str());
+  }
+  return out;
+}
+
+// "... into task N" from the import command's output.
+int64_t TaskIdFrom(const std::string& out) {
+  const size_t at = out.rfind("into task ");
+  if (at == std::string::npos) return -1;
+  return std::stoll(out.substr(at + 10));
+}
+
+TEST(ImportCliTest, NmapXmlAndMasscanJsonBecomeScanTasks) {
+  TempDir dir;
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(dir.path()));
+  const std::string token = CreateToken(dir.path(), "0");
+  ASSERT_FALSE(token.empty());
+  const std::string testdata = PORTATLAS_FORMATS_TESTDATA;
+
+  // A real nmap 7.93 -sS -sU run (loopback): open TCP and UDP ports; closed ones left out.
+  CmdRun nmap = Portatlas(fmt::format("import {}/nmap-7.93-su.xml --server {} --token {}", testdata,
+                                      server.url(), token));
+  ASSERT_EQ(nmap.status, 0) << nmap.out;
+  rapidjson::Document task;
+  const auto nmap_records = TaskRecords(server, token, TaskIdFrom(nmap.out), &task);
+  EXPECT_EQ(nmap_records,
+            (std::vector<std::string>{"127.0.0.1 tcp 12222 open", "127.0.0.1 tcp 18080 open",
+                                      "127.0.0.1 udp 18053 open"}));
+  EXPECT_STREQ(task["kind"].GetString(), "import-nmap");
+  EXPECT_STREQ(task["status"].GetString(), "done");
+
+  // masscan's JSON array, format detected from the content.
+  CmdRun masscan = Portatlas(fmt::format("import {}/masscan-1.3.json --server {} --token {}",
+                                         testdata, server.url(), token));
+  ASSERT_EQ(masscan.status, 0) << masscan.out;
+  const auto masscan_records = TaskRecords(server, token, TaskIdFrom(masscan.out), &task);
+  EXPECT_EQ(masscan_records,
+            (std::vector<std::string>{"198.18.0.1 tcp 22 open", "198.18.0.1 tcp 443 open",
+                                      "198.18.0.2 tcp 80 open", "198.18.0.3 udp 53 open",
+                                      "2001:2::5 tcp 8080 open"}));
+  EXPECT_STREQ(task["kind"].GetString(), "import-masscan");
+}
+
+TEST(ImportCliTest, BadFilesAreRefusedAndNothingIsCreated) {
+  TempDir dir;
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(dir.path()));
+  const std::string token = CreateToken(dir.path(), "0");
+  const std::string bad = dir.path() + "/bad.xml";
+  std::ofstream(bad) << "<nmaprun><host><address addr=\"198.18.0.1\" addrtype=\"ipv4\"/>"
+                        "<ports><port protocol=\"tcp\" portid=\"70000\">";
+  CmdRun r = Portatlas(fmt::format("import {} --server {} --token {}", bad, server.url(), token));
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("nmap XML"), std::string::npos) << r.out;
+  const std::string text = dir.path() + "/notes.txt";
+  std::ofstream(text) << "hello";
+  r = Portatlas(fmt::format("import {} --server {} --token {}", text, server.url(), token));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("neither nmap XML nor masscan JSON"), std::string::npos) << r.out;
+  r = Portatlas(fmt::format("import {}/masscan-1.3.json --server {} --token wrong",
+                            PORTATLAS_FORMATS_TESTDATA, server.url()));
+  EXPECT_EQ(r.status, 2) << r.out;
+  HttpReply list = Http(server.port(), "GET", "/v1/scan-tasks", {{"X-Auth-Token", token}});
+  EXPECT_EQ(list.status, 200);
+  EXPECT_NE(list.body.find("\"total\":0"), std::string::npos) << list.body;
+}
+
+TEST(ScanCliTest, ScanReportsToTheServerAsATask) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(sin);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sin), len), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len), 0);
+  const int port = ntohs(sin.sin_port);
+  TempDir dir;
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(dir.path()));
+  const std::string token = CreateToken(dir.path(), "0");
+  CmdRun r = Portatlas(fmt::format("scan -p {}-{} 127.0.0.1 --server {} --token {} --task nightly",
+                                   port - 20, port + 20, server.url(), token));
+  ::close(fd);
+  ASSERT_EQ(r.status, 0) << r.out;
+  const size_t at = r.out.find("as task ");
+  ASSERT_NE(at, std::string::npos) << r.out;
+  rapidjson::Document task;
+  const auto records = TaskRecords(server, token, std::stoll(r.out.substr(at + 8)), &task);
+  EXPECT_EQ(records, std::vector<std::string>{fmt::format("127.0.0.1 tcp {} open", port)});
+  EXPECT_STREQ(task["name"].GetString(), "nightly");
+  EXPECT_STREQ(task["kind"].GetString(), "connect");
+  EXPECT_STREQ(task["status"].GetString(), "done");
+  EXPECT_EQ(task["probes_total"].GetInt(), 41);
+  EXPECT_EQ(task["probes_done"].GetInt(), 41);
+  EXPECT_EQ(task["open_count"].GetInt(), 1);
 }
 
 }  // namespace

@@ -126,6 +126,50 @@ if [ -z "$problems" ]; then
 fi
 check "ndiff reads -oX against nmap -sS of 198.18.0.1: same hosts and ports" "${problems#$'\n'}"
 
+# 3b. nmap's own XML (the run above) and a real masscan -oJ of the same host import into a real
+# server on 127.0.0.1 as scan tasks holding exactly the ground truth's open ports of that host.
+problems=""
+mkdir -p "$work/server"
+"$bin" token create --data-dir "$work/server" --project 0 >"$work/token" 2>/dev/null ||
+  problems="token create failed"
+token="$(jq -r .token "$work/token")"
+"$bin" serve --data-dir "$work/server" --listen 127.0.0.1:0 >"$work/serve.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 100); do grep -q "listening on http://127.0.0.1:" "$work/serve.log" && break; sleep 0.1; done
+server_url="$(grep -o 'http://127.0.0.1:[0-9]*' "$work/serve.log" | head -1)"
+# masscan waits forever on a silent network (masscan #144): a heartbeat to the router wakes it.
+ip netns exec "$ns" bash -c "while :; do echo beat >/dev/udp/$PA_TB_ROUTER_IP4/9 2>/dev/null; sleep 0.1; done" &
+beat_pid=$!
+ip netns exec "$ns" timeout 60 masscan -p1-10000 --rate 10000 --wait 2 --adapter "$PA_TB_SCAN_IF" \
+  --adapter-ip "$PA_TB_SCAN_IP4" --router-mac "$PA_TB_ROUTER_MAC" -oJ "$work/masscan.json" \
+  198.18.0.1 >/dev/null 2>&1 || problems+=$'\n'"masscan failed"
+kill "$beat_pid" 2>/dev/null || true
+truth1="$(awk -F'\t' 'NR > 1 && $1 == "198.18.0.1" && $2 == "tcp" { print $1, $2, $3 }' "$truth" | sort)"
+# What masscan itself wrote (one object per line): the import must hold exactly that, and that
+# must be ground truth (masscan loses replies now and then, so it may be less than all of it).
+masscan_wrote="$(sed -n 's/.*"ip": "\([^"]*\)".*"port": \([0-9]*\), "proto": "\([a-z]*\)", "status": "open".*/\1 \3 \2/p' \
+  "$work/masscan.json" | sort -u)"
+[ -n "$masscan_wrote" ] || problems+=$'\n'"masscan found nothing"
+extra="$(comm -13 <(printf '%s\n' "$truth1") <(printf '%s\n' "$masscan_wrote"))"
+[ -z "$extra" ] || problems+=$'\n'"masscan reported ports outside the ground truth: $extra"
+for file in nmap.xml masscan.json; do
+  out="$("$bin" import "$work/$file" --server "$server_url" --token "$token" 2>&1)" || {
+    problems+=$'\n'"import $file: $out"
+    continue
+  }
+  id="$(sed -n 's/.*into task \([0-9]*\).*/\1/p' <<<"$out")"
+  got="$(curl -s -H "X-Auth-Token: $token" "$server_url/v1/scan-tasks/$id/records?limit=10000" |
+    jq -r '.records[] | select(.state == "open") | "\(.ip) \(.protocol) \(.port)"' | sort)"
+  want="$truth1"
+  [ "$file" = masscan.json ] && want="$masscan_wrote"
+  diff="$(compare "$want" "$got")"
+  [ -z "$diff" ] || problems+=$'\n'"$file imported: $(tr '\n' ' ' <<<"$diff")"
+done
+kill "$server_pid" 2>/dev/null || true
+wait "$server_pid" 2>/dev/null || true
+check "portatlas import: nmap -oX and masscan -oJ of 198.18.0.1 become tasks holding its open ports" \
+  "${problems#$'\n'}"
+
 # 2. A target outside the allow-list is refused before any frame leaves.
 before=$(tx_packets)
 set +e

@@ -1,0 +1,280 @@
+#include "api/tasks/task_body.h"
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <algorithm>
+#include <array>
+
+namespace portatlas::api::tasks {
+namespace {
+
+using JsonValue = rapidjson::Value;
+
+constexpr size_t kMaxTextBytes = 64 * 1024;  // targets, ports
+constexpr size_t kMaxTlsBytes = 16 * 1024;   // a record's tls object, serialised
+constexpr int kMaxTlsDepth = 8;              // nesting of that object
+constexpr size_t kMaxErrorBytes = 4096;
+constexpr int kMaxBodyDepth = 16;  // body, records, a record, its tls: 4; tls inside: up to 8
+
+constexpr std::array<std::string_view, 5> kKinds = {"connect", "syn", "udp", "import-nmap",
+                                                    "import-masscan"};
+constexpr std::array<std::string_view, 6> kStates = {
+    "open", "closed", "filtered", "unfiltered", "open|filtered", "closed|filtered"};
+constexpr std::array<std::string_view, 3> kStatuses = {"running", "done", "failed"};
+
+template <size_t N>
+bool OneOf(const std::array<std::string_view, N>& set, std::string_view v) {
+  return std::find(set.begin(), set.end(), v) != set.end();
+}
+
+// Field readers of one JSON object; errors name `where`.key (or key alone at the top level).
+// A field that is absent or null counts as absent.
+class Fields {
+ public:
+  Fields(const JsonValue& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
+
+  Status Bad(const char* key, std::string_view why) const {
+    return InvalidArgument(where_.empty() ? fmt::format("{}: {}", key, why)
+                                          : fmt::format("{}.{}: {}", where_, key, why));
+  }
+
+  const JsonValue* Find(const char* key) const {
+    auto it = obj_.FindMember(key);
+    return it == obj_.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
+  }
+
+  // A string of min_len..max_len bytes; "" when absent and not required.
+  Result<std::string> Str(const char* key, size_t min_len, size_t max_len, bool required) const {
+    const JsonValue* v = Find(key);
+    if (v == nullptr) {
+      if (required) return Bad(key, "is required");
+      return std::string();
+    }
+    if (!v->IsString()) return Bad(key, "must be a string");
+    const size_t n = v->GetStringLength();
+    if (n < min_len || n > max_len) {
+      return Bad(key, fmt::format("must have {}-{} bytes, has {}", min_len, max_len, n));
+    }
+    return std::string(v->GetString(), n);
+  }
+
+  Result<std::optional<int64_t>> Int(const char* key, int64_t min, int64_t max,
+                                     bool required) const {
+    const JsonValue* v = Find(key);
+    if (v == nullptr) {
+      if (required) return Bad(key, "is required");
+      return std::optional<int64_t>();
+    }
+    if (!v->IsInt64()) return Bad(key, "must be an integer");
+    const int64_t n = v->GetInt64();
+    if (n < min || n > max) return Bad(key, fmt::format("must be {}-{}", min, max));
+    return std::optional<int64_t>(n);
+  }
+
+ private:
+  const JsonValue& obj_;
+  std::string where_;
+};
+
+// Whether the arrays and objects of `text` nest at most `levels` deep, counted without parsing
+// (brackets inside strings skipped). Malformed text may pass; the parser refuses it.
+bool TextNestsAtMost(std::string_view text, int levels) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > levels) return false;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return true;
+}
+
+// Parses a whole body; it must be one JSON object.
+Status ParseObject(std::string_view body, rapidjson::Document* doc) {
+  // A DOM node costs about 100 bytes per nesting level of the input: refuse deep bodies first.
+  if (!TextNestsAtMost(body, kMaxBodyDepth)) {
+    return InvalidArgument(fmt::format("body: nests deeper than {} levels", kMaxBodyDepth));
+  }
+  // Iterative: nesting depth costs heap, not stack. Strings must be valid UTF-8.
+  doc->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
+                                                                                     body.size());
+  if (doc->HasParseError()) {
+    return InvalidArgument(fmt::format("body: is not JSON: {} at offset {}",
+                                       rapidjson::GetParseError_En(doc->GetParseError()),
+                                       doc->GetErrorOffset()));
+  }
+  if (!doc->IsObject()) return InvalidArgument("body: must be a JSON object");
+  return Status::Ok();
+}
+
+// Whether `v` nests at most `levels` objects and arrays deep (a scalar is 0 levels deep).
+// Recursion is bounded by `levels`, however deep the document.
+bool NestsAtMost(const JsonValue& v, int levels) {
+  if (!v.IsObject() && !v.IsArray()) return true;
+  if (levels <= 0) return false;
+  if (v.IsObject()) {
+    for (const auto& m : v.GetObject()) {
+      if (!NestsAtMost(m.value, levels - 1)) return false;
+    }
+  } else {
+    for (const auto& e : v.GetArray()) {
+      if (!NestsAtMost(e, levels - 1)) return false;
+    }
+  }
+  return true;
+}
+
+Result<std::string> TlsField(const Fields& f) {
+  const JsonValue* v = f.Find("tls");
+  if (v == nullptr) return std::string();
+  if (!v->IsObject()) return f.Bad("tls", "must be an object");
+  if (!NestsAtMost(*v, kMaxTlsDepth)) {
+    return f.Bad("tls", fmt::format("must nest at most {} levels", kMaxTlsDepth));
+  }
+  rapidjson::StringBuffer buf;
+  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  v->Accept(w);
+  if (buf.GetSize() > kMaxTlsBytes) {
+    return f.Bad("tls", fmt::format("must be at most {} bytes of JSON", kMaxTlsBytes));
+  }
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+bool IsLowerHex64(std::string_view s) {
+  return s.size() == 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+Result<store::ScanRecordRow> ParseRecord(const JsonValue& v, const std::string& where) {
+  if (!v.IsObject()) return InvalidArgument(where + ": must be an object");
+  const Fields f(v, where);
+  store::ScanRecordRow r;
+  PA_ASSIGN_OR_RETURN(ip, f.Str("ip", 1, 64, true));
+  // inet_pton would stop at an embedded NUL and accept what precedes it.
+  auto addr = ip.find('\0') == std::string::npos ? ParseIpAddr(ip) : std::nullopt;
+  if (!addr) return f.Bad("ip", "must be an IPv4 or IPv6 address");
+  r.ip = *addr;
+  PA_ASSIGN_OR_RETURN(proto, f.Str("protocol", 1, 16, true));
+  if (proto != "tcp" && proto != "udp") return f.Bad("protocol", "must be tcp or udp");
+  r.proto = proto == "udp" ? Proto::kUdp : Proto::kTcp;
+  PA_ASSIGN_OR_RETURN(port, f.Int("port", 0, 65535, true));
+  r.port = static_cast<uint16_t>(*port);
+  PA_ASSIGN_OR_RETURN(state, f.Str("state", 1, 32, true));
+  if (!OneOf(kStates, state)) {
+    return f.Bad("state",
+                 "must be open, closed, filtered, unfiltered, open|filtered or closed|filtered");
+  }
+  r.state = std::move(state);
+  PA_ASSIGN_OR_RETURN(reason, f.Str("reason", 0, 64, false));
+  PA_ASSIGN_OR_RETURN(ttl, f.Int("reason_ttl", 0, 255, false));
+  PA_ASSIGN_OR_RETURN(updated_at, f.Int("updated_at", 0, INT64_MAX, false));
+  PA_ASSIGN_OR_RETURN(service, f.Str("service", 0, 64, false));
+  PA_ASSIGN_OR_RETURN(product, f.Str("product", 0, 256, false));
+  PA_ASSIGN_OR_RETURN(version, f.Str("version", 0, 256, false));
+  PA_ASSIGN_OR_RETURN(info, f.Str("info", 0, 1024, false));
+  PA_ASSIGN_OR_RETURN(cpe, f.Str("cpe", 0, 1024, false));
+  PA_ASSIGN_OR_RETURN(tls, TlsField(f));
+  PA_ASSIGN_OR_RETURN(banner_hash, f.Str("banner_hash", 0, 64, false));
+  if (!banner_hash.empty() && !IsLowerHex64(banner_hash)) {
+    return f.Bad("banner_hash", "must be 64 lower-case hex digits (SHA-256) or empty");
+  }
+  r.reason = std::move(reason);
+  r.reason_ttl = static_cast<int>(ttl.value_or(0));
+  r.updated_ms = updated_at.value_or(0);
+  r.service = std::move(service);
+  r.product = std::move(product);
+  r.version = std::move(version);
+  r.info = std::move(info);
+  r.cpe = std::move(cpe);
+  r.tls = std::move(tls);
+  r.banner_hash = std::move(banner_hash);
+  return r;
+}
+
+}  // namespace
+
+bool IsTaskKind(std::string_view kind) { return OneOf(kKinds, kind); }
+
+bool IsPortState(std::string_view state) { return OneOf(kStates, state); }
+
+Result<store::ScanTaskRow> ParseCreateTaskBody(std::string_view body) {
+  rapidjson::Document doc;
+  PA_RETURN_IF_ERROR(ParseObject(body, &doc));
+  const Fields f(doc, "");
+  store::ScanTaskRow t;
+  PA_ASSIGN_OR_RETURN(name, f.Str("name", 1, 256, true));
+  PA_ASSIGN_OR_RETURN(kind, f.Str("kind", 1, 32, true));
+  if (!IsTaskKind(kind)) {
+    return f.Bad("kind", "must be connect, syn, udp, import-nmap or import-masscan");
+  }
+  PA_ASSIGN_OR_RETURN(targets, f.Str("targets", 0, kMaxTextBytes, false));
+  PA_ASSIGN_OR_RETURN(ports, f.Str("ports", 0, kMaxTextBytes, false));
+  PA_ASSIGN_OR_RETURN(total, f.Int("probes_total", 0, INT64_MAX, false));
+  t.name = std::move(name);
+  t.kind = std::move(kind);
+  t.targets = std::move(targets);
+  t.ports = std::move(ports);
+  t.probes_total = total.value_or(0);
+  return t;
+}
+
+Result<std::vector<store::ScanRecordRow>> ParseRecordsBody(std::string_view body) {
+  rapidjson::Document doc;
+  PA_RETURN_IF_ERROR(ParseObject(body, &doc));
+  const JsonValue& root = doc;  // const iterators: RapidJSON's mixed ones compare ambiguously
+  auto records = root.FindMember("records");
+  if (records == root.MemberEnd() || !records->value.IsArray()) {
+    return InvalidArgument("records: is required and must be an array");
+  }
+  const auto& list = records->value;
+  if (list.Size() > kMaxRecordsPerRequest) {
+    return InvalidArgument(
+        fmt::format("records: at most {} per request, got {}", kMaxRecordsPerRequest, list.Size()));
+  }
+  std::vector<store::ScanRecordRow> out;
+  out.reserve(list.Size());
+  for (rapidjson::SizeType i = 0; i < list.Size(); ++i) {
+    PA_ASSIGN_OR_RETURN(r, ParseRecord(list[i], fmt::format("records[{}]", i)));
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<ProgressUpdate> ParseProgressBody(std::string_view body) {
+  rapidjson::Document doc;
+  PA_RETURN_IF_ERROR(ParseObject(body, &doc));
+  const Fields f(doc, "");
+  ProgressUpdate u;
+  PA_ASSIGN_OR_RETURN(done, f.Int("probes_done", 0, INT64_MAX, false));
+  PA_ASSIGN_OR_RETURN(total, f.Int("probes_total", 0, INT64_MAX, false));
+  u.probes_done = done;
+  u.probes_total = total;
+  if (f.Find("status") != nullptr) {
+    PA_ASSIGN_OR_RETURN(status, f.Str("status", 1, 16, true));
+    if (!OneOf(kStatuses, status)) return f.Bad("status", "must be running, done or failed");
+    u.status = std::move(status);
+  }
+  if (f.Find("error") != nullptr) {
+    PA_ASSIGN_OR_RETURN(error, f.Str("error", 0, kMaxErrorBytes, true));
+    u.error = std::move(error);
+  }
+  return u;
+}
+
+}  // namespace portatlas::api::tasks
