@@ -129,6 +129,12 @@ bench "portatlas --syn" parse_portatlas "$bin" scan --syn -p "$ports" "${allow[@
   -oJ "$work/result"
 syn_ours=$last_median
 syn_recall=$worst_recall
+# The same from a spare address of the scanner's link (masscan's advice): the scan answers ARP
+# for it, and the kernel drops the replies as not its own before its TCP stack.
+bench "portatlas --syn --source-ip <spare>" parse_portatlas "$bin" scan --syn -p "$ports" \
+  --source-ip "${SPARE_SOURCE:-198.18.1.2}" "${allow[@]}" "$targets" -oJ "$work/result"
+spare_ours=$last_median
+spare_recall=$worst_recall
 bench "portatlas --connect" parse_portatlas "$bin" scan --connect -p "$ports" "${allow[@]}" \
   "$targets" -oJ "$work/result"
 con_ours=$last_median
@@ -169,6 +175,7 @@ if [ "$use_nmap" = 1 ]; then
   met=$(awk -v r="$r" -v rc="$syn_recall" 'BEGIN { print (r >= 4 && rc >= 100) ? "MET" : "MISSED" }')
   echo "SYN sweep: portatlas $syn_ours s vs nmap -sS $syn_nmap s: ${r}x faster (target >= 4x at 100% recall: $met)"
   [ "$met" = MET ] || status=1
+  echo "SYN sweep from a spare source: $spare_ours s: $(ratio "$syn_nmap" "$spare_ours")x faster than nmap -sS (recall $spare_recall%)"
   r=$(ratio "$con_nmap" "$con_ours")
   met=$(awk -v r="$r" -v rc="$con_recall" 'BEGIN { print (r >= 5 && rc >= 100) ? "MET" : "MISSED" }')
   echo "connect sweep: portatlas $con_ours s vs nmap -sT $con_nmap s: ${r}x faster (target >= 5x: $met)"

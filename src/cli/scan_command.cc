@@ -58,7 +58,8 @@ struct ScanArgs {
   bool tx_ring = false;
   int wait_ms = 1000;
   std::string interface;
-  std::string source_ip;
+  std::vector<std::string> source_ip;
+  std::string source_mac;
   std::string router_mac;
   std::string nmap_services = "/usr/share/nmap/nmap-services";
 };
@@ -319,10 +320,15 @@ Result<scan::RawOptions> RawOptionsFrom(const ScanArgs& a) {
   o.wait_ms = a.wait_ms;
   o.stop = &g_stop;
   o.path.interface = a.interface;
-  if (!a.source_ip.empty()) {
-    auto ip = ParseIpAddr(a.source_ip);
-    if (!ip) return InvalidArgument(fmt::format("--source-ip {}: not an address", a.source_ip));
-    o.path.source = *ip;
+  for (const std::string& text : a.source_ip) {
+    auto ip = ParseIpAddr(text);
+    if (!ip) return InvalidArgument(fmt::format("--source-ip {}: not an address", text));
+    o.sources.push_back(*ip);
+  }
+  if (!a.source_mac.empty()) {
+    auto mac = scan::ParseMac(a.source_mac);
+    if (!mac) return InvalidArgument(fmt::format("--source-mac {}: not a MAC", a.source_mac));
+    o.source_mac = *mac;
   }
   if (!a.router_mac.empty()) {
     auto mac = scan::ParseMac(a.router_mac);
@@ -568,7 +574,12 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
   cmd->add_flag("--tx-ring", args->tx_ring,
                 "SYN/UDP: send through a PACKET_MMAP ring instead of sendmmsg()");
   cmd->add_option("--interface", args->interface, "SYN/UDP: send through this interface");
-  cmd->add_option("--source-ip", args->source_ip, "SYN/UDP: source address");
+  cmd->add_option("--source-ip", args->source_ip,
+                  "SYN/UDP: source address (one per family); a spare address of the link that "
+                  "no interface holds keeps replies out of the kernel's TCP stack")
+      ->allow_extra_args(false);
+  cmd->add_option("--source-mac", args->source_mac,
+                  "SYN/UDP: MAC answered for a spare --source-ip (default: derived)");
   cmd->add_option("--router-mac", args->router_mac,
                   "SYN/UDP: next-hop MAC (default: from the neighbour table)");
   cmd->add_option("--timeout-ms", args->timeout_ms, "Connect: per-connect timeout")

@@ -289,6 +289,97 @@ std::optional<Reply> DecodeFrame(std::span<const uint8_t> frame) {
   }
 }
 
+std::optional<NeighborSolicit> DecodeNeighborSolicit(std::span<const uint8_t> frame) {
+  const uint8_t* p = frame.data();
+  size_t n = frame.size();
+  if (n < 14) return std::nullopt;
+  NeighborSolicit s;
+  std::memcpy(s.requester_mac.data(), p + 6, 6);
+  uint16_t type = Get16(p + 12);
+  p += 14;
+  n -= 14;
+  if (type == kEthVlan) {
+    if (n < 4) return std::nullopt;
+    type = Get16(p + 2);
+    p += 4;
+    n -= 4;
+  }
+  if (type == 0x0806) {
+    // Ethernet/IPv4 ARP request: htype 1, ptype 0x0800, hlen 6, plen 4, oper 1.
+    if (n < 28 || Get16(p) != 1 || Get16(p + 2) != kEthIpv4 || p[4] != 6 || p[5] != 4 ||
+        Get16(p + 6) != 1) {
+      return std::nullopt;
+    }
+    std::memcpy(s.requester_mac.data(), p + 8, 6);
+    s.requester = AddrFrom(Family::kIpv4, p + 14);
+    s.target = AddrFrom(Family::kIpv4, p + 24);
+    return s;
+  }
+  if (type != kEthIpv6 || n < 40 || (p[0] >> 4) != 6) return std::nullopt;
+  const size_t plen = Get16(p + 4);
+  if (plen > n - 40 || p[6] != kProtoIcmp6 || p[7] != 255) return std::nullopt;
+  s.requester = AddrFrom(Family::kIpv6, p + 8);
+  const uint8_t* icmp = p + 40;
+  if (plen < 24 || icmp[0] != 135 || icmp[1] != 0) return std::nullopt;
+  s.target = AddrFrom(Family::kIpv6, icmp + 8);
+  // A source link-layer address option, when there is one, names the requester's MAC.
+  for (size_t off = 24; off + 8 <= plen;) {
+    const size_t len = size_t{icmp[off + 1]} * 8;
+    if (len == 0 || off + len > plen) return std::nullopt;
+    if (icmp[off] == 1 && len >= 8) std::memcpy(s.requester_mac.data(), icmp + off + 2, 6);
+    off += len;
+  }
+  return s;
+}
+
+size_t BuildNeighborAdvert(const NeighborSolicit& s, const MacAddr& mac, uint8_t* out) {
+  std::memcpy(out, s.requester_mac.data(), 6);
+  std::memcpy(out + 6, mac.data(), 6);
+  if (s.target.family == Family::kIpv4) {
+    Put16(out + 12, 0x0806);
+    uint8_t* a = out + 14;
+    Put16(a, 1);
+    Put16(a + 2, kEthIpv4);
+    a[4] = 6;
+    a[5] = 4;
+    Put16(a + 6, 2);  // reply
+    std::memcpy(a + 8, mac.data(), 6);
+    std::memcpy(a + 14, s.target.bytes.data(), 4);
+    std::memcpy(a + 18, s.requester_mac.data(), 6);
+    std::memcpy(a + 24, s.requester.bytes.data(), 4);
+    std::memset(out + 42, 0, 18);  // pad to the Ethernet minimum
+    return 60;
+  }
+  // To the requester, or to all nodes when it asked from the unspecified address.
+  IpAddr dst = s.requester;
+  if (dst.IsUnspecified()) {
+    dst.bytes = {0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    std::memcpy(out, "\x33\x33\x00\x00\x00\x01", 6);
+  }
+  Put16(out + 12, kEthIpv6);
+  uint8_t* ip = out + 14;
+  constexpr size_t kLen = 32;  // ICMPv6 header, flags, target, one 8-byte option
+  Put32(ip, 0x60000000u);
+  Put16(ip + 4, kLen);
+  ip[6] = kProtoIcmp6;
+  ip[7] = 255;
+  std::memcpy(ip + 8, s.target.bytes.data(), 16);
+  std::memcpy(ip + 24, dst.bytes.data(), 16);
+  uint8_t* icmp = ip + 40;
+  std::memset(icmp, 0, kLen);
+  icmp[0] = 136;
+  icmp[4] = s.requester.IsUnspecified() ? 0x20 : 0x60;  // (S)olicited, (O)verride
+  std::memcpy(icmp + 8, s.target.bytes.data(), 16);
+  icmp[24] = 2;  // target link-layer address
+  icmp[25] = 1;
+  std::memcpy(icmp + 26, mac.data(), 6);
+  uint32_t sum = SumWords(ip + 8, 32);
+  sum += kProtoIcmp6;
+  sum += kLen;
+  Put16(icmp + 2, Fold(SumWords(icmp, kLen, sum)));
+  return 14 + 40 + kLen;
+}
+
 bool IcmpPortUnreachable(const Reply& r) {
   if (r.kind != ReplyKind::kIcmpUnreach) return false;
   return r.src.family == Family::kIpv4 ? r.icmp_code == 3 : r.icmp_code == 4;

@@ -71,6 +71,19 @@ struct Reply {
 // protocols, fragments past the first, truncated or inconsistent headers.
 std::optional<Reply> DecodeFrame(std::span<const uint8_t> frame);
 
+// A neighbour solicitation: an ARP request, or an ICMPv6 neighbour solicitation (type 135).
+struct NeighborSolicit {
+  MacAddr requester_mac{};  // the frame's source MAC
+  IpAddr requester;         // who asks (the unspecified address for IPv6 duplicate detection)
+  IpAddr target;            // the address whose link address is wanted
+};
+std::optional<NeighborSolicit> DecodeNeighborSolicit(std::span<const uint8_t> frame);
+
+// The answer to `s` that `mac` owns `s.target`: an ARP reply or an ICMPv6 neighbour
+// advertisement (solicited, override, with the target link-layer address option). Returns the
+// frame's length in `out` (at least 128 bytes).
+size_t BuildNeighborAdvert(const NeighborSolicit& s, const MacAddr& mac, uint8_t* out);
+
 // nmap's reason for an ICMP error: "port-unreach", "host-unreach", "net-unreach",
 // "proto-unreach", "admin-prohibited", or "unreach" for the rest.
 const char* IcmpReason(const Reply& r);

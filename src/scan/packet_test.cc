@@ -283,5 +283,93 @@ TEST(PacketTest, VlanTagPaddingAndExtensionHeaders) {
   EXPECT_FALSE(DecodeFrame(frag));
 }
 
+// An ARP request for `target` from `requester`.
+std::vector<uint8_t> ArpRequest(const char* requester, const char* target) {
+  std::vector<uint8_t> f = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0,   0xc6, 0x12,
+                            1,    0xfe, 0x08, 0x06, 0,    1,    0x08, 0,   6,    4,
+                            0,    1,    0x02, 0,    0xc6, 0x12, 1,    0xfe};
+  const IpAddr r = Ip(requester);
+  const IpAddr t = Ip(target);
+  f.insert(f.end(), r.bytes.begin(), r.bytes.begin() + 4);
+  f.insert(f.end(), 6, 0);
+  f.insert(f.end(), t.bytes.begin(), t.bytes.begin() + 4);
+  return f;
+}
+
+// An ICMPv6 neighbour solicitation for `target` from `requester` with a source link-layer
+// address option.
+std::vector<uint8_t> NeighborSolicitation(const char* requester, const char* target) {
+  std::vector<uint8_t> f = {0x33, 0x33, 0xff, 0,    0, 2, 0x02, 0, 0xc6, 0x12, 1,
+                            0xfe, 0x86, 0xdd, 0x60, 0, 0, 0,    0, 32,   58,   255};
+  const IpAddr r = Ip(requester);
+  const IpAddr t = Ip(target);
+  f.insert(f.end(), r.bytes.begin(), r.bytes.end());
+  const uint8_t group[16] = {0xff, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 2};
+  f.insert(f.end(), group, group + 16);
+  const uint8_t head[8] = {135, 0, 0, 0, 0, 0, 0, 0};
+  f.insert(f.end(), head, head + 8);
+  f.insert(f.end(), t.bytes.begin(), t.bytes.end());
+  const uint8_t opt[8] = {1, 1, 0x02, 0, 0xc6, 0x12, 1, 0xfe};
+  f.insert(f.end(), opt, opt + 8);
+  return f;
+}
+
+TEST(PacketTest, ArpRequestIsAnsweredForTheSpareSource) {
+  const MacAddr mine = {0x02, 0, 0xc6, 0x12, 1, 0x5b};
+  auto sol = DecodeNeighborSolicit(ArpRequest("198.18.1.254", "198.18.1.2"));
+  ASSERT_TRUE(sol);
+  EXPECT_EQ(sol->requester.ToString(), "198.18.1.254");
+  EXPECT_EQ(sol->target.ToString(), "198.18.1.2");
+  EXPECT_EQ(sol->requester_mac, (MacAddr{0x02, 0, 0xc6, 0x12, 1, 0xfe}));
+  uint8_t out[128];
+  const size_t n = BuildNeighborAdvert(*sol, mine, out);
+  ASSERT_EQ(n, 60u);
+  EXPECT_EQ(out[12], 0x08);
+  EXPECT_EQ(out[13], 0x06);
+  EXPECT_EQ(out[21], 2);                                // reply
+  EXPECT_EQ(std::memcmp(out + 22, mine.data(), 6), 0);  // sender: us
+  EXPECT_EQ(out[28], 198);
+  EXPECT_EQ(out[31], 2);  // sender IP: the spare source
+  EXPECT_EQ(std::memcmp(out, sol->requester_mac.data(), 6), 0);
+  EXPECT_FALSE(DecodeFrame(std::span<const uint8_t>(out, n)));  // not a scan reply
+}
+
+TEST(PacketTest, NeighborSolicitationIsAnsweredWithAValidAdvert) {
+  const MacAddr mine = {0x02, 0, 0xc6, 0x12, 1, 0x5b};
+  auto sol = DecodeNeighborSolicit(NeighborSolicitation("2001:2:0:1::254", "2001:2:0:1::2"));
+  ASSERT_TRUE(sol);
+  EXPECT_EQ(sol->target.ToString(), "2001:2:0:1::2");
+  EXPECT_EQ(sol->requester.ToString(), "2001:2:0:1::254");
+  uint8_t out[128];
+  const size_t n = BuildNeighborAdvert(*sol, mine, out);
+  ASSERT_EQ(n, 14u + 40 + 32);
+  EXPECT_EQ(out[20], 58);
+  EXPECT_EQ(out[21], 255);   // hop limit
+  EXPECT_EQ(out[54], 136);   // advertisement
+  EXPECT_EQ(out[58], 0x60);  // solicited, override
+  EXPECT_EQ(Verify(out + 54, 32, Pseudo(out + 14, false, 58, 32)), 0);
+  EXPECT_EQ(std::memcmp(out + 54 + 26, mine.data(), 6), 0);  // target link-layer address
+}
+
+TEST(PacketTest, MalformedSolicitationsAreRejected) {
+  const auto arp = ArpRequest("198.18.1.254", "198.18.1.2");
+  const auto ns = NeighborSolicitation("2001:2:0:1::254", "2001:2:0:1::2");
+  for (const auto* f : {&arp, &ns}) {
+    for (size_t n = 0; n < f->size(); ++n) {
+      EXPECT_FALSE(DecodeNeighborSolicit(std::span<const uint8_t>(f->data(), n))) << n;
+    }
+  }
+  auto reply = arp;
+  reply[21] = 2;  // an ARP reply is not a request
+  EXPECT_FALSE(DecodeNeighborSolicit(reply));
+  auto hops = ns;
+  hops[21] = 64;  // neighbour discovery must come with hop limit 255
+  EXPECT_FALSE(DecodeNeighborSolicit(hops));
+  auto badopt = ns;
+  badopt[79] = 0;  // an option of length 0
+  EXPECT_FALSE(DecodeNeighborSolicit(badopt));
+  EXPECT_FALSE(DecodeNeighborSolicit(Syn("198.18.1.1", "198.18.0.3", 61234, 443, 1)));
+}
+
 }  // namespace
 }  // namespace portatlas::scan

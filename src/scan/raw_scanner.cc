@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <fmt/format.h>
+#include <ifaddrs.h>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <netinet/in.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <sys/mman.h>
@@ -286,6 +288,13 @@ class RxRing {
     cur_ = (cur_ + 1) % blocks_;
   }
 
+  void Promiscuous(int ifindex) {
+    packet_mreq mr{};
+    mr.mr_ifindex = ifindex;
+    mr.mr_type = PACKET_MR_PROMISC;
+    (void)setsockopt(fd_->get(), SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr, sizeof mr);
+  }
+
   // Frames the kernel dropped because the ring was full (reading resets the counter).
   uint64_t Drops() {
     tpacket_stats_v3 st{};
@@ -356,6 +365,8 @@ struct Shared {
   const ProbeKey* key = nullptr;
   std::array<FrameTemplate, 2> tmpl{};  // by family
   std::array<bool, 2> have{};
+  std::array<bool, 2> spare{};  // the source is not this machine's: answer neighbour lookups
+  std::atomic<uint64_t> neighbor_replies{0};
   Bitmap* answered = nullptr;
   std::atomic<uint64_t> answered_count{0};
   std::atomic<uint64_t> replies{0};
@@ -364,6 +375,25 @@ struct Shared {
   std::atomic<bool> rx_stop{false};
   const std::function<void(const PortResult&)>* on_result = nullptr;
 };
+
+// Whether an interface of this namespace holds `ip`.
+Result<bool> IsLocalAddress(const IpAddr& ip) {
+  ifaddrs* list = nullptr;
+  if (getifaddrs(&list) != 0) return ErrnoStatus(errno, "getifaddrs");
+  bool found = false;
+  for (const ifaddrs* a = list; a != nullptr && !found; a = a->ifa_next) {
+    if (a->ifa_addr == nullptr) continue;
+    if (a->ifa_addr->sa_family == AF_INET && ip.family == Family::kIpv4) {
+      found = std::memcmp(&reinterpret_cast<const sockaddr_in*>(a->ifa_addr)->sin_addr,
+                          ip.bytes.data(), 4) == 0;
+    } else if (a->ifa_addr->sa_family == AF_INET6 && ip.family == Family::kIpv6) {
+      found = std::memcmp(&reinterpret_cast<const sockaddr_in6*>(a->ifa_addr)->sin6_addr,
+                          ip.bytes.data(), 16) == 0;
+    }
+  }
+  freeifaddrs(list);
+  return found;
+}
 
 bool SysctlOn(const char* path) {
   FILE* f = std::fopen(path, "r");
@@ -411,6 +441,19 @@ void Receive(Shared& s, RxRing& rx, int rst_fd, int ifindex) {
   to.sll_halen = 6;
   const Proto proto = s.mode == RawMode::kSyn ? Proto::kTcp : Proto::kUdp;
   auto handle = [&](std::span<const uint8_t> bytes) {
+    if (s.spare[0] || s.spare[1]) {
+      if (auto sol = DecodeNeighborSolicit(bytes)) {
+        const size_t f = Fam(sol->target.family);
+        if (s.spare[f] && sol->target == s.tmpl[f].src) {
+          const size_t len = BuildNeighborAdvert(*sol, s.tmpl[f].src_mac, frame);
+          std::memcpy(to.sll_addr, frame, 6);
+          if (sendto(rst_fd, frame, len, 0, reinterpret_cast<sockaddr*>(&to), sizeof to) > 0) {
+            s.neighbor_replies.fetch_add(1, std::memory_order_relaxed);
+          }
+        }
+        return;
+      }
+    }
     auto r = DecodeFrame(bytes);
     if (!r) return;
     const size_t fam = Fam(r->dst.family);
@@ -491,7 +534,10 @@ std::string FilterFor(const Shared& s, RawMode mode) {
     hosts += "dst host " + s.tmpl[f].src.ToString();
   }
   const char* protos = mode == RawMode::kSyn ? "tcp or icmp or icmp6" : "udp or icmp or icmp6";
-  return fmt::format("({}) and ({})", protos, hosts);
+  std::string expr = fmt::format("(({}) and ({}))", protos, hosts);
+  if (s.spare[0]) expr += " or arp";
+  if (s.spare[1]) expr += " or (icmp6 and ip6[40] == 135)";
+  return expr;
 }
 
 }  // namespace
@@ -525,7 +571,11 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
     const size_t f = Fam(r.family);
     if (s.have[f]) continue;
     const IpAddr first = FromAddr128(r.family, r.lo);
-    PA_ASSIGN_OR_RETURN(path, FindNetPath(first, options.path));
+    NetPathOptions path_options = options.path;
+    for (const IpAddr& src : options.sources) {
+      if (src.family == r.family) path_options.source = src;
+    }
+    PA_ASSIGN_OR_RETURN(path, FindNetPath(first, path_options));
     if (ifindex != 0 && path.ifindex != ifindex) {
       return InvalidArgument(
           "IPv4 and IPv6 targets leave through different interfaces; scan them separately");
@@ -539,6 +589,16 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
     stats.interface = path.ifname;
     s.tmpl[f].src = path.src;
     s.tmpl[f].src_mac = path.src_mac;
+    if (path_options.source && !path.loopback) {
+      PA_ASSIGN_OR_RETURN(local, IsLocalAddress(path.src));
+      if (!local) {
+        s.spare[f] = true;
+        MacAddr mac = path.src_mac;
+        mac[0] = static_cast<uint8_t>((mac[0] | 0x02) & 0xFE);  // locally administered unicast
+        mac[5] = static_cast<uint8_t>(mac[5] ^ 0x5A);
+        s.tmpl[f].src_mac = options.source_mac.value_or(mac);
+      }
+    }
     s.tmpl[f].dst_mac = path.dst_mac;
     s.have[f] = true;
   }
@@ -554,6 +614,10 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   PA_ASSIGN_OR_RETURN(rx, RxRing::Open(ifindex, FilterFor(s, options.mode)));
   auto rst_fd = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
   if (rst_fd->get() < 0) return PacketSocketError(errno);
+  if (s.spare[0] || s.spare[1]) {
+    // Frames for the spare source's MAC must reach the ring on a real NIC too.
+    rx->Promiscuous(ifindex);
+  }
   std::thread receiver([&] { Receive(s, *rx, rst_fd->get(), ifindex); });
 
   const bool syn = options.mode == RawMode::kSyn;
@@ -674,6 +738,28 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
     return false;
   };
 
+  if (s.spare[0] || s.spare[1]) {
+    // A spare source is unknown to the next hop until it asks for it and we answer: send the
+    // first probe alone and give that exchange a moment, so the first replies are not queued
+    // (and dropped) behind an unresolved neighbour.
+    Transmitter& tx = *senders[0]->ring;
+    const uint64_t j = perm(options.start_index);
+    const IpAddr dst = index.At(j % hosts);
+    const uint16_t port = ports[j / hosts];
+    const uint64_t h = senders[0]->hasher->Hash(dst, port, syn ? Proto::kTcp : Proto::kUdp);
+    const FrameTemplate& tm = s.tmpl[Fam(dst.family)];
+    uint8_t* frame = tx.Next();
+    if (frame != nullptr) {
+      tx.Commit(syn ? BuildTcpSyn(tm, dst, SportOf(h), port, SeqOf(h), frame)
+                    : BuildUdp(tm, dst, SportOf(h), port, std::span<const uint8_t>(), frame));
+      tx.Flush();
+      const auto until = Clock::now() + std::chrono::milliseconds(300);
+      while (Clock::now() < until && s.answered_count.load() == 0 &&
+             s.neighbor_replies.load() == 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+    }
+  }
   const auto send_start = Clock::now();
   run_round(0);
   stats.send_seconds = std::chrono::duration<double>(Clock::now() - send_start).count();
@@ -728,6 +814,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   stats.filtered += s.filtered.load();
   stats.replies = s.replies.load();
   stats.rsts = s.rsts.load();
+  stats.neighbor_replies = s.neighbor_replies.load();
   if (!error.ok()) return error;
   return stats;
 }

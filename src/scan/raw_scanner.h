@@ -18,6 +18,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -39,7 +40,15 @@ struct RawOptions {
   uint64_t start_index = 0;  // resume: the first position of the first round to send
   bool tx_ring = false;      // send through a PACKET_MMAP ring instead of sendmmsg()
   int tx_threads = 0;        // sending threads, each with its own ring; 0 = one per CPU (at most 4)
+  // The source: the route's address, or the one of `sources` of the target's family. When it is
+  // an address no
+  // interface here holds (a spare one on the link, as masscan advises), the scan answers ARP and
+  // neighbour solicitations for it itself with `source_mac` (default: the interface's MAC with
+  // the last byte changed, locally administered), so replies reach the receive ring and the
+  // kernel drops them as not its own at once instead of walking its TCP stack for each.
   NetPathOptions path;
+  std::vector<IpAddr> sources;
+  std::optional<MacAddr> source_mac;
   // UDP: the payload for a port in a round (0 first, then resends; may be empty). A port with
   // several payloads gets the next one in each resend round.
   std::function<std::span<const uint8_t>(uint16_t port, int round)> udp_payload;
@@ -48,11 +57,12 @@ struct RawOptions {
 };
 
 struct RawStats : ScanStats {
-  uint64_t frames = 0;         // probes sent, resends included
-  uint64_t resent = 0;         // of which resends
-  uint64_t replies = 0;        // valid replies received (duplicates included)
-  uint64_t rsts = 0;           // RSTs sent for SYN-ACKs
-  uint64_t open_filtered = 0;  // UDP ports that never answered
+  uint64_t frames = 0;            // probes sent, resends included
+  uint64_t resent = 0;            // of which resends
+  uint64_t replies = 0;           // valid replies received (duplicates included)
+  uint64_t rsts = 0;              // RSTs sent for SYN-ACKs
+  uint64_t neighbor_replies = 0;  // ARP replies / neighbour advertisements for a spare source
+  uint64_t open_filtered = 0;     // UDP ports that never answered
   uint64_t rounds = 0;
   double send_seconds = 0;  // time spent in the first round's sending
   uint64_t seed = 0;        // the key's seed (for --resume)

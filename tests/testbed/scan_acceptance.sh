@@ -94,6 +94,16 @@ for engine in connect syn; do
   done
 done
 
+# 1a. SYN from spare source addresses of the scanner's link (no interface holds them): the scan
+# answers the router's ARP and neighbour solicitations itself; both families in one run.
+problems="$(scan spare --syn -p- --source-ip 198.18.1.2 --source-ip 2001:2:0:1::2 "${allow[@]}" \
+  "$v4" "$v6" || true)"
+if [ -z "$problems" ]; then
+  problems="$(compare "$(expected tcp 4; expected tcp 6)" "$(found "$work/spare.json" open)")"
+fi
+check "syn from spare sources 198.18.1.2 and 2001:2:0:1::2, v4+v6 in one run = ground truth ($(cat "$work/spare.ms" 2>/dev/null || echo '?') ms)" "$problems"
+sed 's/^/    /' "$work/spare.log"
+
 # 1b. UDP: DNS, NTP and SNMP answer their payloads; nothing else in the ground truth is UDP.
 problems="$(scan udp --udp -p U:53,123,161 "${allow[@]}" "$v4" "$v6" || true)"
 if [ -z "$problems" ]; then
