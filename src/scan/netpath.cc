@@ -16,22 +16,10 @@
 #include <thread>
 #include <vector>
 
+#include "scan/fd.h"
+
 namespace portatlas::scan {
 namespace {
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
 
 int Af(Family f) { return f == Family::kIpv4 ? AF_INET : AF_INET6; }
 size_t AddrLen(Family f) { return f == Family::kIpv4 ? 4 : 16; }

@@ -113,6 +113,22 @@ IpAddr AddrFrom(Family f, const uint8_t* p) {
   return a;
 }
 
+// Moves p/n past the Ethernet header (and one 802.1Q tag) and gives the EtherType; false when
+// the frame is too short.
+bool SkipEthernet(const uint8_t*& p, size_t& n, uint16_t& type) {
+  if (n < 14) return false;
+  type = Get16(p + 12);
+  p += 14;
+  n -= 14;
+  if (type == kEthVlan) {
+    if (n < 4) return false;
+    type = Get16(p + 2);
+    p += 4;
+    n -= 4;
+  }
+  return true;
+}
+
 // Skips IPv6 extension headers starting at `next` with the header at p[0..n); returns the
 // transport protocol and moves p/n to its header, or false (a later fragment, too many or
 // truncated headers).
@@ -211,16 +227,8 @@ size_t BuildUdp(const FrameTemplate& t, const IpAddr& dst, uint16_t sport, uint1
 std::optional<Reply> DecodeFrame(std::span<const uint8_t> frame) {
   const uint8_t* p = frame.data();
   size_t n = frame.size();
-  if (n < 14) return std::nullopt;
-  uint16_t type = Get16(p + 12);
-  p += 14;
-  n -= 14;
-  if (type == kEthVlan) {
-    if (n < 4) return std::nullopt;
-    type = Get16(p + 2);
-    p += 4;
-    n -= 4;
-  }
+  uint16_t type = 0;
+  if (!SkipEthernet(p, n, type)) return std::nullopt;
   Reply r;
   uint8_t proto = 0;
   if (type == kEthIpv4) {
@@ -292,18 +300,10 @@ std::optional<Reply> DecodeFrame(std::span<const uint8_t> frame) {
 std::optional<NeighborSolicit> DecodeNeighborSolicit(std::span<const uint8_t> frame) {
   const uint8_t* p = frame.data();
   size_t n = frame.size();
-  if (n < 14) return std::nullopt;
+  uint16_t type = 0;
+  if (!SkipEthernet(p, n, type)) return std::nullopt;
   NeighborSolicit s;
-  std::memcpy(s.requester_mac.data(), p + 6, 6);
-  uint16_t type = Get16(p + 12);
-  p += 14;
-  n -= 14;
-  if (type == kEthVlan) {
-    if (n < 4) return std::nullopt;
-    type = Get16(p + 2);
-    p += 4;
-    n -= 4;
-  }
+  std::memcpy(s.requester_mac.data(), frame.data() + 6, 6);
   if (type == 0x0806) {
     // Ethernet/IPv4 ARP request: htype 1, ptype 0x0800, hlen 6, plen 4, oper 1.
     if (n < 28 || Get16(p) != 1 || Get16(p + 2) != kEthIpv4 || p[4] != 6 || p[5] != 4 ||

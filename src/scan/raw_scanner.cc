@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "scan/fd.h"
 #include "scan/keyed.h"
 #include "scan/packet.h"
 
@@ -35,21 +36,6 @@ constexpr uint16_t kSportSpan = 4535;   // 61000..65534
 
 uint16_t SportOf(uint64_t h) { return static_cast<uint16_t>(kSportBase + (h >> 32) % kSportSpan); }
 uint32_t SeqOf(uint64_t h) { return static_cast<uint32_t>(h); }
-
-class Fd {
- public:
-  Fd() = default;
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_ = -1;
-};
 
 class Mapping {
  public:
