@@ -54,6 +54,14 @@ socklen_t ToSockaddr(const IpAddr& ip, uint16_t port, sockaddr_storage* ss) {
   return sizeof(sockaddr_in6);
 }
 
+// SO_LINGER 0 before closing a connected socket: close sends an RST and leaves no TIME_WAIT.
+// (A socket whose connect failed or is still pending has no connection to linger over, so only
+// open ports pay this system call.)
+void NoLinger(int fd) {
+  const linger no_linger{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
+}
+
 struct Probe {
   uint64_t index = 0;  // port_index * hosts + host_index
   int tries = 0;       // connects made so far
@@ -180,7 +188,7 @@ WorkerResult RunWorker(Scan& scan, uint64_t k) {
     const Probe p = it->second.probe;
     by_fd.erase(it);
     if (--host_load[p.index % hosts] == 0) host_load.erase(p.index % hosts);
-    ::close(fd);  // SO_LINGER 0: an RST, no TIME_WAIT
+    ::close(fd);  // connected ones have SO_LINGER 0: an RST, no TIME_WAIT
     return p;
   };
   const auto stopped = [&] {
@@ -218,8 +226,6 @@ WorkerResult RunWorker(Scan& scan, uint64_t k) {
       } else {
         next += scan.stride;
       }
-      const linger no_linger{1, 0};
-      ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &no_linger, sizeof(no_linger));
       sockaddr_storage ss;
       const socklen_t len = ToSockaddr(ip, ports[p.index / hosts], &ss);
       ++p.tries;
@@ -240,6 +246,7 @@ WorkerResult RunWorker(Scan& scan, uint64_t k) {
         deadlines.push_back({NowMs() + scan.timeout_ms, fd, seq});
         continue;
       }
+      if (err == 0) NoLinger(fd);
       ::close(fd);
       if (err == EAGAIN || err == EADDRNOTAVAIL) {  // out of local ports for now: later
         --p.tries;
@@ -268,6 +275,7 @@ WorkerResult RunWorker(Scan& scan, uint64_t k) {
       int err = 0;
       socklen_t elen = sizeof(err);
       if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0) err = errno;
+      if (err == 0) NoLinger(fd);
       const Probe p = release(fd);
       settle(p, Classify(err));
     }

@@ -5,8 +5,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cstdio>
 #include <map>
 #include <set>
+#include <string_view>
 
 namespace portatlas::scan {
 namespace {
@@ -161,6 +163,37 @@ TEST(ConnectScanTest, NothingToDo) {
   auto stats = ConnectScan(TargetSet{}, {22}, {}, [](const PortResult&) { FAIL(); });
   ASSERT_TRUE(stats);
   EXPECT_EQ(stats->probes, 0u);
+}
+
+// Our sockets to `port` still lingering after close: FIN_WAIT1, FIN_WAIT2 or TIME_WAIT (states
+// 04, 05, 06 in /proc/net/tcp), which a close without an RST leaves behind.
+int LingeringTo(uint16_t port) {
+  FILE* f = std::fopen("/proc/net/tcp", "r");
+  if (f == nullptr) return -1;
+  char line[512];
+  int n = 0;
+  char want[8];
+  std::snprintf(want, sizeof want, ":%04X", port);
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    char local[64], remote[64], state[8];
+    if (std::sscanf(line, "%*s %63s %63s %7s", local, remote, state) != 3) continue;
+    const std::string_view st(state);
+    if ((st == "04" || st == "05" || st == "06") && std::string_view(remote).ends_with(want)) {
+      ++n;
+    }
+  }
+  std::fclose(f);
+  return n;
+}
+
+TEST(ConnectScannerTest, OpenPortsAreClosedWithAnRstAndLeaveNothingBehind) {
+  Listener open;
+  ASSERT_TRUE(open.ok());
+  for (int i = 0; i < 20; ++i) {
+    auto seen = Scan(One("127.0.0.1"), {open.port()});
+    ASSERT_EQ(seen[open.port()], PortState::kOpen);
+  }
+  EXPECT_EQ(LingeringTo(open.port()), 0);
 }
 
 }  // namespace

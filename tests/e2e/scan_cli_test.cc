@@ -5,9 +5,11 @@
 #include <netinet/in.h>
 #include <rapidjson/document.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -199,6 +201,68 @@ TEST(ScanCliTest, ScanReportsToTheServerAsATask) {
   EXPECT_EQ(task["probes_total"].GetInt(), 41);
   EXPECT_EQ(task["probes_done"].GetInt(), 41);
   EXPECT_EQ(task["open_count"].GetInt(), 1);
+}
+
+// Ctrl-C saves where the scan stopped; the same command with the same --resume file goes on from
+// there (not from the start), and a finished scan removes the file.
+TEST(ScanCliTest, InterruptedScanResumesFromItsStateFile) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(sin);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&sin), len), 0);
+  ASSERT_EQ(::listen(fd, 16), 0);
+  ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&sin), &len), 0);
+  const int port = ntohs(sin.sin_port);
+  TempDir dir;
+  const std::string state = dir.path() + "/scan.resume";
+  const std::string out = dir.path() + "/open.json";
+  const std::vector<std::string> args = {
+      PortatlasBin(), "scan", "-p",  "1-65535", "--max-in-flight", "2",
+      "--resume",     state,  "-oJ", out,       "127.0.0.1",       "::1"};
+  const pid_t pid = ::fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  ::usleep(400 * 1000);
+  ::kill(pid, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  ASSERT_EQ(WEXITSTATUS(status), 130) << "the scan finished before the interrupt";
+  std::ifstream saved(state);
+  std::stringstream text;
+  text << saved.rdbuf();
+  ASSERT_NE(text.str().find("\"tcp_next\":"), std::string::npos) << text.str();
+
+  std::string cmd;
+  for (size_t i = 1; i < args.size(); ++i) cmd += args[i] + " ";
+  CmdRun second = Portatlas(cmd);
+  ::close(fd);
+  ASSERT_EQ(second.status, 0) << second.out;
+  const size_t at = second.out.find("resuming from");
+  ASSERT_NE(at, std::string::npos) << second.out;
+  EXPECT_EQ(second.out.find("(tcp 0,"), std::string::npos) << "did not go on: " << second.out;
+  EXPECT_NE(::access(state.c_str(), F_OK), 0) << "a finished scan keeps its resume file";
+  // The two runs together found the listener (both wrote to the same -oJ file).
+  std::ifstream in(out);
+  std::string line;
+  int found = 0;
+  while (std::getline(in, line)) {
+    if (line.find(fmt::format("\"port\":{},", port)) != std::string::npos) ++found;
+  }
+  EXPECT_GE(found, 1);
+  // A state file of another scan is refused.
+  std::ofstream(state) << R"({"fingerprint":"00","seed":1,"tcp_next":5,"udp_next":0})";
+  CmdRun other = Portatlas(cmd);
+  EXPECT_EQ(other.status, 2) << other.out;
+  EXPECT_NE(other.out.find("belongs to another scan"), std::string::npos) << other.out;
 }
 
 }  // namespace
