@@ -41,7 +41,10 @@ ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
       auth_(auth),
       hss_ports_(store),
       ingest_(ingestor),
-      tasks_(store, now_ms ? std::move(now_ms) : SystemNowMs) {
+      tasks_(store, now_ms ? std::move(now_ms) : SystemNowMs),
+      rpc_(
+          store, [&auth](std::string_view ak) { return auth.FindAccessKey(ak); },
+          [&auth] { return auth.Now(); }) {
   Add("GET", "/healthz", NativeErrorResponse,
       [](const Request&) -> Result<Response> { return JsonResponse(200, R"({"status":"ok"})"); });
   Add("POST", "/v1/ingest/ports", NativeErrorResponse,
@@ -77,6 +80,9 @@ ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
     Add("GET", r.pattern, hss::ErrorResponse,
         Authenticated([this, fn = r.fn](const Request& q) { return (hss_ports_.*fn)(q); }, true));
   }
+  // Every method: the RPC service answers the ones it does not take with its own error.
+  Add("*", "/", aliyun::JsonErrorResponse,
+      [this](Request& r) -> Result<Response> { return rpc_.Handle(r); });
 }
 
 void ApiService::Add(const char* method, const char* pattern, ErrorMapper errors, Handler h) {
@@ -108,12 +114,15 @@ bool ApiService::Blocks(const Request& req) {
 }
 
 Response ApiService::Dispatch(Request& req) const {
-  req.request_id = NewRequestId();
-  const ErrorMapper errors = IsHssPath(req.target) ? hss::ErrorResponse : NativeErrorResponse;
+  const size_t q = req.target.find('?');
+  req.path = req.target.substr(0, q);
+  const bool rpc = req.path == "/";
+  req.request_id = rpc ? aliyun::NewRequestId() : NewRequestId();
+  const ErrorMapper errors = rpc                   ? aliyun::JsonErrorResponse
+                             : IsHssPath(req.path) ? hss::ErrorResponse
+                                                   : NativeErrorResponse;
   Response resp;
   try {
-    const size_t q = req.target.find('?');
-    req.path = req.target.substr(0, q);
     Status st;
     if (q != std::string::npos) {
       auto query = ParseQuery(std::string_view(req.target).substr(q + 1));

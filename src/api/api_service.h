@@ -1,6 +1,7 @@
 // ApiService: the whole HTTP API wired in one place. Dispatch() runs the pipeline for every
 // request: request id -> parse query -> route -> filters (authentication, project check) ->
-// handler -> the family's error mapping; every response carries X-Request-Id. It never throws
+// handler -> the family's error mapping; every response carries X-Request-Id (for "/", in the
+// Alibaba form, the RequestId of the body). It never throws
 // and never answers 500 for bad input. Thread-safe.
 //
 // Routes:
@@ -13,9 +14,13 @@
 //   GET  /v5/{project_id}/asset/port/statistics         HSS ListPortStatistics
 //   GET  /v5/{project_id}/asset/ports/detail            HSS ListPortHost
 //   GET  /v5/{project_id}/asset/statistic               HSS ShowAssetStatistic
+//   GET, POST /                                         Alibaba Cloud RPC: AVDS 2017-11-29
+//                                                       (docs/aliyun-avds.md); other methods
+//                                                       are answered UnsupportedHTTPMethod
 #ifndef PORTATLAS_API_API_SERVICE_H_
 #define PORTATLAS_API_API_SERVICE_H_
 
+#include "api/aliyun/rpc_service.h"
 #include "api/authenticator.h"
 #include "api/hss/port_handlers.h"
 #include "api/http.h"
@@ -53,6 +58,7 @@ class ApiService {
   hss::PortHandlers hss_ports_;
   IngestHandler ingest_;
   tasks::TaskHandlers tasks_;
+  aliyun::RpcService rpc_;
   Router router_;
 };
 

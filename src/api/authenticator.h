@@ -15,6 +15,12 @@
 
 namespace portatlas::api {
 
+// A live AK/SK credential: who it belongs to and its secret key, unsealed.
+struct AccessKeyGrant {
+  Principal principal;
+  std::string secret;
+};
+
 class Authenticator {
  public:
   using Clock = std::function<std::chrono::system_clock::time_point()>;
@@ -23,6 +29,15 @@ class Authenticator {
   Authenticator(store::Store& store, const auth::SecretBox& box, Clock now);
 
   Result<Principal> Authenticate(const Request& req) const;
+
+  // The live credential of `access_key` with its unsealed secret, or nullopt when the key is
+  // unknown or revoked. kUnavailable when the store fails; kInternal when the sealed secret
+  // does not open (a wrong or replaced key file: the operator's problem, not the caller's).
+  // Shared with the Alibaba RPC verifier.
+  Result<std::optional<AccessKeyGrant>> FindAccessKey(std::string_view access_key) const;
+
+  // The clock signatures are checked against.
+  std::chrono::system_clock::time_point Now() const { return now_(); }
 
  private:
   Result<Principal> FromToken(std::string_view token) const;

@@ -34,7 +34,7 @@ void Router::Add(std::string method, std::string pattern, Handler handler) {
 Result<Router::Match> Router::Find(std::string_view method, std::string_view raw_path) const {
   const std::vector<std::string_view> parts = Split(raw_path);
   for (const Route& r : routes_) {
-    if (r.method != method || r.segments.size() != parts.size()) continue;
+    if ((r.method != "*" && r.method != method) || r.segments.size() != parts.size()) continue;
     Match m;
     bool ok = true;
     for (size_t i = 0; i < parts.size() && ok; ++i) {

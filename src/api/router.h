@@ -1,6 +1,7 @@
 // Router: maps (method, path pattern) to a handler. Patterns are literal segments and
 // "{name}" segments, which match any one non-empty segment and are passed to the handler
-// percent-decoded as path parameters. Built once at start-up; Find is thread-safe.
+// percent-decoded as path parameters. The method "*" matches every method. Routes are tried in
+// the order added. Built once at start-up; Find is thread-safe.
 #ifndef PORTATLAS_API_ROUTER_H_
 #define PORTATLAS_API_ROUTER_H_
 

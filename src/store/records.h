@@ -208,6 +208,51 @@ struct ScanRecordRow {
   friend bool operator==(const ScanRecordRow&, const ScanRecordRow&) = default;
 };
 
+// The scan tasks of a project that match a filter, newest first (AVDS DescribeScanSessions).
+struct ScanTaskQuery {
+  std::string project;
+  std::optional<int64_t> id;  // only this task
+  // Matched case-insensitively (ASCII) against the name and the targets: a substring, where
+  // '*' stands for any run of characters. "" matches every task.
+  std::string search;
+  // Only tasks in one of these statuses; nullopt means any status (an empty list matches none).
+  std::optional<std::vector<std::string>> statuses;
+  PageRequest page;
+};
+
+// The open ports of one scan task (its records in state "open"), optionally of one address,
+// in record order (AVDS DescribePorts, DescribeHosts).
+struct ScanPortQuery {
+  std::string project;
+  int64_t task_id = 0;
+  std::optional<IpAddr> ip;  // only this address
+  PageRequest page;
+};
+
+// One address of a scan task with at least one open port.
+struct ScanHostRow {
+  IpAddr ip;
+  int64_t open_ports = 0;
+  int64_t updated_ms = 0;  // the newest updated_ms among its open records
+};
+
+// What a scan task found: open port records and the distinct addresses holding them.
+struct ScanSurfaceCounts {
+  int64_t open_ports = 0;
+  int64_t hosts = 0;
+};
+
+// The project's current open ports over all its scan tasks: for each (ip, proto, port), the
+// newest record (greatest updated_ms, then greatest task id), kept when its state is "open"
+// (AVDS ListUserPorts).
+struct ProjectPortQuery {
+  std::string project;
+  // Case-insensitive (ASCII) substring of the address text, service or product, or the exact
+  // port number; "" matches everything.
+  std::string search;
+  PageRequest page;
+};
+
 enum class CredentialKind : uint8_t { kToken = 0, kAkSk = 1 };
 
 struct CredentialRow {

@@ -11,15 +11,11 @@
 namespace portatlas::store {
 namespace {
 
-constexpr const char* kTaskColumns =
-    "id, project, name, kind, status, targets, ports, probes_done, probes_total, record_count, "
-    "open_count, created_at, updated_at, finished_at, error";
+int64_t IsOpen(std::string_view state) { return state == "open" ? 1 : 0; }
 
-constexpr const char* kRecordColumns =
-    "ip_key, proto, port, state, reason, reason_ttl, updated_at, service, product, version, info, "
-    "cpe, tls, banner_hash";
+}  // namespace
 
-ScanTaskRow ReadTask(const Stmt& s) {
+ScanTaskRow ReadScanTask(const Stmt& s) {
   ScanTaskRow t;
   t.id = s.Int(0);
   t.project = s.Text(1);
@@ -39,7 +35,7 @@ ScanTaskRow ReadTask(const Stmt& s) {
   return t;
 }
 
-Result<ScanRecordRow> ReadRecord(const Stmt& s, int64_t task_id) {
+Result<ScanRecordRow> ReadScanRecord(const Stmt& s, int64_t task_id) {
   ScanRecordRow r;
   auto ip = IpFromSortKey(s.BlobView(0));
   const std::string_view proto = s.View(1);
@@ -64,31 +60,17 @@ Result<ScanRecordRow> ReadRecord(const Stmt& s, int64_t task_id) {
   return r;
 }
 
-int64_t IsOpen(std::string_view state) { return state == "open" ? 1 : 0; }
+ReadTransaction::~ReadTransaction() {
+  if (!open_) return;
+  db_.ResetAll();
+  (void)db_.Exec("COMMIT");
+}
 
-// A read transaction on a reader connection, so that several statements see one snapshot.
-class ReadTransaction {
- public:
-  explicit ReadTransaction(SqliteDb& db) : db_(db) {}
-  ~ReadTransaction() {
-    if (!open_) return;
-    db_.ResetAll();
-    (void)db_.Exec("COMMIT");
-  }
-  ReadTransaction(const ReadTransaction&) = delete;
-  ReadTransaction& operator=(const ReadTransaction&) = delete;
-  Status Begin() {
-    PA_RETURN_IF_ERROR(db_.Exec("BEGIN"));
-    open_ = true;
-    return Status::Ok();
-  }
-
- private:
-  SqliteDb& db_;
-  bool open_ = false;
-};
-
-}  // namespace
+Status ReadTransaction::Begin() {
+  PA_RETURN_IF_ERROR(db_.Exec("BEGIN"));
+  open_ = true;
+  return Status::Ok();
+}
 
 std::string IpSortKey(const IpAddr& ip) {
   const bool v4 = ip.family == Family::kIpv4;
@@ -113,7 +95,7 @@ std::optional<IpAddr> IpFromSortKey(std::string_view key) {
 Result<int64_t> InsertScanTask(SqliteDb& db, const ScanTaskRow& t) {
   PA_ASSIGN_OR_RETURN(s, db.Cached(fmt::format(
                              "INSERT INTO scan_tasks({}) VALUES (NULL,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                             kTaskColumns)));
+                             kScanTaskColumns)));
   s->Bind(1, t.project).Bind(2, t.name).Bind(3, t.kind).Bind(4, t.status).Bind(5, t.targets);
   s->Bind(6, t.ports).Bind(7, t.probes_done).Bind(8, t.probes_total).Bind(9, t.record_count);
   s->Bind(10, t.open_count).Bind(11, t.created_ms).Bind(12, t.updated_ms);
@@ -127,13 +109,13 @@ Result<int64_t> InsertScanTask(SqliteDb& db, const ScanTaskRow& t) {
 Result<std::optional<ScanTaskRow>> SelectScanTask(SqliteDb& db, std::string_view project,
                                                   int64_t id) {
   PA_ASSIGN_OR_RETURN(
-      s, db.Cached(
-             fmt::format("SELECT {} FROM scan_tasks WHERE id = ? AND project = ?", kTaskColumns)));
+      s, db.Cached(fmt::format("SELECT {} FROM scan_tasks WHERE id = ? AND project = ?",
+                               kScanTaskColumns)));
   s->Bind(1, id).Bind(2, project);
   auto row = s->Step();
   if (!row) return row.error();
   std::optional<ScanTaskRow> out;
-  if (*row) out = ReadTask(*s);
+  if (*row) out = ReadScanTask(*s);
   s->Reset();
   return out;
 }
@@ -154,7 +136,7 @@ Status UpdateScanTaskRow(SqliteDb& db, const ScanTaskRow& t) {
 Status UpsertScanRecords(SqliteDb& db, int64_t task_id, std::span<const ScanRecordRow> records,
                          int64_t now_ms) {
   PA_ASSIGN_OR_RETURN(
-      insert, db.Cached("INSERT INTO scan_records(task_id, ip, " + std::string(kRecordColumns) +
+      insert, db.Cached("INSERT INTO scan_records(task_id, ip, " + std::string(kScanRecordColumns) +
                         ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING"));
   PA_ASSIGN_OR_RETURN(old_state, db.Cached("SELECT state FROM scan_records WHERE task_id = ? AND "
                                            "ip_key = ? AND proto = ? AND port = ?"));
@@ -228,13 +210,13 @@ Result<QueryResult<ScanTaskRow>> SqliteStore::ListScanTasks(std::string_view pro
   PA_ASSIGN_OR_RETURN(
       s, db.Cached(fmt::format(
              "SELECT {} FROM scan_tasks WHERE project = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-             kTaskColumns)));
+             kScanTaskColumns)));
   s->Bind(1, project).Bind(2, page.limit).Bind(3, page.offset);
   for (;;) {
     auto row = s->Step();
     if (!row) return row.error();
     if (!*row) break;
-    out.rows.push_back(ReadTask(*s));
+    out.rows.push_back(ReadScanTask(*s));
   }
   return out;
 }
@@ -252,13 +234,13 @@ Result<QueryResult<ScanRecordRow>> SqliteStore::ListScanRecords(std::string_view
   out.total = task->record_count;
   PA_ASSIGN_OR_RETURN(s, db.Cached(fmt::format("SELECT {} FROM scan_records WHERE task_id = ? "
                                                "ORDER BY ip_key, proto, port LIMIT ? OFFSET ?",
-                                               kRecordColumns)));
+                                               kScanRecordColumns)));
   s->Bind(1, task_id).Bind(2, page.limit).Bind(3, page.offset);
   for (;;) {
     auto row = s->Step();
     if (!row) return row.error();
     if (!*row) break;
-    PA_ASSIGN_OR_RETURN(r, ReadRecord(*s, task_id));
+    PA_ASSIGN_OR_RETURN(r, ReadScanRecord(*s, task_id));
     out.rows.push_back(std::move(r));
   }
   return out;

@@ -45,6 +45,11 @@ class SqliteStore final : public Store {
                                                  PageRequest page) override;
   Result<QueryResult<ScanRecordRow>> ListScanRecords(std::string_view project, int64_t task_id,
                                                      PageRequest page) override;
+  Result<QueryResult<ScanTaskRow>> FindScanTasks(const ScanTaskQuery& q) override;
+  Result<QueryResult<ScanRecordRow>> ListScanOpenPorts(const ScanPortQuery& q) override;
+  Result<QueryResult<ScanHostRow>> ListScanHosts(const ScanPortQuery& q) override;
+  Result<ScanSurfaceCounts> CountScanSurface(std::string_view project, int64_t task_id) override;
+  Result<QueryResult<ScanRecordRow>> ListProjectOpenPorts(const ProjectPortQuery& q) override;
   Status PutCredential(const CredentialRow& c) override;
   Result<std::optional<CredentialRow>> FindToken(std::string_view token_hash) override;
   Result<std::optional<CredentialRow>> FindAccessKey(std::string_view access_key) override;

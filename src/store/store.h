@@ -75,6 +75,21 @@ class Store {
   virtual Result<QueryResult<ScanRecordRow>> ListScanRecords(std::string_view project,
                                                              int64_t task_id, PageRequest page) = 0;
 
+  // The project's tasks matching q, newest first; total counts every match.
+  virtual Result<QueryResult<ScanTaskRow>> FindScanTasks(const ScanTaskQuery& q) = 0;
+  // A page of a task's open records (optionally of one address) in the order of
+  // ListScanRecords; total counts every match. kNotFound when q.project has no such task.
+  virtual Result<QueryResult<ScanRecordRow>> ListScanOpenPorts(const ScanPortQuery& q) = 0;
+  // A page of the addresses with open records in a task (optionally only q.ip), in address
+  // order; total counts every such address. kNotFound when q.project has no such task.
+  virtual Result<QueryResult<ScanHostRow>> ListScanHosts(const ScanPortQuery& q) = 0;
+  // The task's open records and their distinct addresses, read in one snapshot. kNotFound when
+  // `project` has no such task.
+  virtual Result<ScanSurfaceCounts> CountScanSurface(std::string_view project, int64_t task_id) = 0;
+  // A page of the project's current open ports (see ProjectPortQuery) in the order of
+  // ListScanRecords; total counts every match.
+  virtual Result<QueryResult<ScanRecordRow>> ListProjectOpenPorts(const ProjectPortQuery& q) = 0;
+
   virtual Status PutCredential(const CredentialRow& c) = 0;
   // The live (not revoked) credential, or nullopt.
   virtual Result<std::optional<CredentialRow>> FindToken(std::string_view token_hash) = 0;

@@ -44,6 +44,17 @@ std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   return Hex(md, md_len);
 }
 
+std::string HmacSha1(std::string_view key, std::string_view data) {
+  PA_CHECK(key.size() <= INT_MAX) << "HMAC key too long";
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int md_len = 0;
+  PA_CHECK(HMAC(EVP_sha1(), key.data(), static_cast<int>(key.size()),
+                reinterpret_cast<const unsigned char*>(data.data()), data.size(), md,
+                &md_len) != nullptr)
+      << "HMAC-SHA1 failed";
+  return std::string(reinterpret_cast<const char*>(md), md_len);
+}
+
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;

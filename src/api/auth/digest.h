@@ -15,6 +15,9 @@ std::string Sha256Hex(std::string_view data);
 // Lower-case hex of HMAC-SHA256 with `key` taken as raw bytes: 64 characters.
 std::string HmacSha256Hex(std::string_view key, std::string_view data);
 
+// The raw 20 bytes of HMAC-SHA1 with `key` taken as raw bytes (Alibaba signature V1).
+std::string HmacSha1(std::string_view key, std::string_view data);
+
 // True when `a` and `b` hold the same bytes. The time taken depends only on the lengths, never
 // on where the contents differ (CRYPTO_memcmp); unequal lengths return false at once, so compare
 // values whose length is not secret (hashes, hex signatures).

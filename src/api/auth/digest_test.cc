@@ -1,5 +1,6 @@
 #include "api/auth/digest.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <array>
@@ -20,6 +21,14 @@ TEST(DigestTest, HmacSha256HexMatchesRfc4231Case2) {
 TEST(DigestTest, HmacSha256HexAcceptsAnEmptyKey) {
   EXPECT_EQ(HmacSha256Hex("", ""),
             "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+}
+
+TEST(DigestTest, HmacSha1MatchesRfc2202Case2) {
+  const std::string mac = HmacSha1("Jefe", "what do ya want for nothing?");
+  ASSERT_EQ(mac.size(), 20u);
+  std::string hex;
+  for (const char c : mac) hex += fmt::format("{:02x}", static_cast<unsigned char>(c));
+  EXPECT_EQ(hex, "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79");
 }
 
 TEST(DigestTest, ConstantTimeEqualsComparesBytesAndLengths) {

@@ -241,6 +241,26 @@ class UncommittableStore final : public store::Store {
       std::string_view project, int64_t task_id, store::PageRequest page) override {
     return real_.ListScanRecords(project, task_id, page);
   }
+  Result<store::QueryResult<store::ScanTaskRow>> FindScanTasks(
+      const store::ScanTaskQuery& q) override {
+    return real_.FindScanTasks(q);
+  }
+  Result<store::QueryResult<store::ScanRecordRow>> ListScanOpenPorts(
+      const store::ScanPortQuery& q) override {
+    return real_.ListScanOpenPorts(q);
+  }
+  Result<store::QueryResult<store::ScanHostRow>> ListScanHosts(
+      const store::ScanPortQuery& q) override {
+    return real_.ListScanHosts(q);
+  }
+  Result<store::ScanSurfaceCounts> CountScanSurface(std::string_view project,
+                                                    int64_t task_id) override {
+    return real_.CountScanSurface(project, task_id);
+  }
+  Result<store::QueryResult<store::ScanRecordRow>> ListProjectOpenPorts(
+      const store::ProjectPortQuery& q) override {
+    return real_.ListProjectOpenPorts(q);
+  }
   Status PutCredential(const store::CredentialRow& c) override { return real_.PutCredential(c); }
   Result<std::optional<store::CredentialRow>> FindToken(std::string_view hash) override {
     return real_.FindToken(hash);
