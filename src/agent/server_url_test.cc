@@ -17,7 +17,7 @@ TEST(ServerUrlTest, AcceptsGoodUrls) {
       {"http://portatlas.example.com", {"portatlas.example.com", 80, ""}},
       {"http://portatlas.example.com/", {"portatlas.example.com", 80, ""}},
       {"HTTP://PortAtlas.Example.COM:8080", {"portatlas.example.com", 8080, ""}},
-      {"http://10.0.0.1:9000/", {"10.0.0.1", 9000, ""}},
+      {"http://198.18.0.1:9000/", {"198.18.0.1", 9000, ""}},
       {"http://127.0.0.1:1", {"127.0.0.1", 1, ""}},
       {"http://[::1]:65535", {"::1", 65535, ""}},
       {"http://[2001:DB8::1]", {"2001:db8::1", 80, ""}},
@@ -50,7 +50,7 @@ TEST(ServerUrlTest, RefusesBadUrls) {
       "http://::1",
       "http://[::1",
       "http://[::1]x",
-      "http://[10.0.0.1]",
+      "http://[198.18.0.1]",
       "http://[zz::1]",
       "http://user:pw@host",
       "http://host/?a=1",
@@ -88,10 +88,10 @@ TEST(ServerUrlTest, HttpsIsRefusedWithAnExplanation) {
 }
 
 TEST(ServerUrlTest, HostHeaderTargetAndText) {
-  auto v4 = *ParseServerUrl("http://10.0.0.1/pa/");
-  EXPECT_EQ(v4.HostHeader(), "10.0.0.1");
+  auto v4 = *ParseServerUrl("http://198.18.0.1/pa/");
+  EXPECT_EQ(v4.HostHeader(), "198.18.0.1");
   EXPECT_EQ(v4.IngestTarget(), "/pa/v1/ingest/ports");
-  EXPECT_EQ(v4.ToString(), "http://10.0.0.1:80/pa");
+  EXPECT_EQ(v4.ToString(), "http://198.18.0.1:80/pa");
   auto v6 = *ParseServerUrl("http://[::1]:8080");
   EXPECT_EQ(v6.HostHeader(), "[::1]:8080");
   EXPECT_EQ(v6.IngestTarget(), "/v1/ingest/ports");
