@@ -85,7 +85,7 @@ class ScanTaskStoreTest : public testing::Test {
 
 TEST(IpSortKeyTest, OrdersNumericallyWithIpv4First) {
   const std::vector<std::string> in = {"198.18.0.2", "198.18.0.10", "198.18.0.1",
-                                       "::1",      "2001:2::1", "198.19.255.255"};
+                                       "::1",        "2001:2::1",   "198.19.255.255"};
   std::vector<std::string> keys;
   for (const std::string& ip : in) keys.push_back(IpSortKey(*ParseIpAddr(ip)));
   std::vector<size_t> order = {2, 0, 1, 5, 3, 4};  // expected ascending
