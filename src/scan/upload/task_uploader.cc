@@ -142,9 +142,12 @@ void TaskUploader::Add(const ScanRecord& record) {
     ++stats_.dropped;
     return;
   }
-  if (buffer_.empty()) oldest_buffered_ms_ = SteadyMs();
+  const bool was_empty = buffer_.empty();
+  if (was_empty) oldest_buffered_ms_ = SteadyMs();
   buffer_.push_back(record);
-  if (buffer_.size() >= options_.flush_records) work_cv_.notify_one();
+  // The first record starts the flush interval: wake the sender, which may be waiting without
+  // a deadline; a full batch is due at once.
+  if (was_empty || buffer_.size() >= options_.flush_records) work_cv_.notify_one();
 }
 
 void TaskUploader::Progress(uint64_t done, uint64_t total) {

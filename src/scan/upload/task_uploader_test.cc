@@ -188,6 +188,8 @@ TEST_F(TaskUploaderTest, DeliversEveryRecordInBatchesAndFinishesDone) {
 TEST_F(TaskUploaderTest, FlushesAfterTheIntervalWithoutFinish) {
   auto up = Start();
   ASSERT_TRUE(up);
+  // Let the sender go to sleep with nothing to do: the first record must wake it.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
   (*up)->Add(Rec(1));
   (*up)->Add(Rec(2));
   EXPECT_TRUE(Eventually([&] {
