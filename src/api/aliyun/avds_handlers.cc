@@ -57,7 +57,8 @@ struct Asset {
 Result<Asset> ReadAsset(const RpcParams& p) {
   PA_ASSIGN_OR_RETURN(raw, p.String("Asset", kMaxTextParamBytes));
   Asset a;
-  const std::string_view text = Trim(raw.value_or(""));
+  const std::string value = raw.value_or("");  // Trim's view must not outlive it
+  const std::string_view text = Trim(value);
   if (text.empty()) return a;
   a.ip = ParseIpAddr(text);
   a.matches_nothing = !a.ip.has_value();
