@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     if (a == "-oJ") a = "--json-out";
     if (a == "-oX") a = "--xml-out";
     if (a == "-iL") a = "--input-list";
+    if (a == "-sV") a = "--service-version";
   }
   std::vector<char*> rewritten;
   for (std::string& a : args) rewritten.push_back(a.data());

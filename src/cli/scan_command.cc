@@ -19,6 +19,8 @@
 #include <unordered_set>
 
 #include "scan/connect_scanner.h"
+#include "scan/detect/detector.h"
+#include "scan/detect/service_probes.h"
 #include "scan/formats/nmap_xml_writer.h"
 #include "scan/keyed.h"
 #include "scan/ports.h"
@@ -62,6 +64,13 @@ struct ScanArgs {
   std::string source_mac;
   std::string router_mac;
   std::string nmap_services = "/usr/share/nmap/nmap-services";
+  bool service_version = false;  // -sV
+  int version_intensity = 7;
+  bool version_light = false;
+  bool version_all = false;
+  std::string service_probes = "/usr/share/nmap/nmap-service-probes";
+  int version_parallel = 4;
+  int version_timeout_ms = 30000;
 };
 
 std::atomic<bool> g_stop{false};
@@ -144,6 +153,9 @@ class ResultSink {
   }
 
   void SetUploader(scan::TaskUploader* uploader) { uploader_ = uploader; }
+  // With a detector, open ports (and UDP ports that may be open) go to it first and are written
+  // when it has named their service.
+  void SetDetector(scan::Detector* detector) { detector_ = detector; }
 
   void Add(const scan::PortResult& r) {
     const bool replied = r.state == scan::PortState::kOpen || r.state == scan::PortState::kClosed ||
@@ -159,33 +171,61 @@ class ResultSink {
     rec.state = std::string(scan::PortStateName(r.state));
     rec.reason = std::string(r.reason);
     rec.updated_at_ms = EpochMs();
+    {
+      std::lock_guard lock(mu_);
+      if (replied) up_.insert(ToAddr(r.ip));
+      if (r.state == scan::PortState::kOpen) ++open_;
+    }
+    if (listed && detector_ != nullptr) {
+      detector_->Add(std::move(rec));
+      return;
+    }
+    Emit(std::move(rec));
+  }
+
+  // Writes a record: XML, the task, JSON lines or text. Any thread.
+  void Emit(scan::ScanRecord rec) {
+    const bool listed = rec.state == "open" || rec.state == "open|filtered";
     std::lock_guard lock(mu_);
-    if (replied) up_.insert(ToAddr(r.ip));
-    if (xml_ && (listed || r.state == scan::PortState::kClosed)) xml_->AddRecord(rec);
+    if (xml_ && (listed || rec.state == "closed")) xml_->AddRecord(rec);
     if (!listed) return;
-    if (r.state == scan::PortState::kOpen) ++open_;
     if (uploader_ != nullptr) uploader_->Add(rec);
     if (!json_) {
-      fmt::print("{} {}/{} {}\n", rec.ip.ToString(), rec.port, ProtoName(rec.proto), rec.state);
+      std::string text =
+          fmt::format("{} {}/{} {}", rec.ip.ToString(), rec.port, ProtoName(rec.proto), rec.state);
+      for (const std::string* f : {&rec.service, &rec.product, &rec.version}) {
+        if (!f->empty()) text += " " + *f;
+      }
+      if (!rec.info.empty()) text += " (" + rec.info + ")";
+      fmt::print("{}\n", text);
       return;
     }
     rapidjson::StringBuffer buf;
     rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    auto str = [&w](const char* key, const std::string& value) {
+      w.Key(key);
+      w.String(value.data(), static_cast<unsigned>(value.size()));
+    };
     w.StartObject();
-    const std::string ip = rec.ip.ToString();
-    const std::string proto(ProtoName(rec.proto));
-    w.Key("ip");
-    w.String(ip.data(), static_cast<unsigned>(ip.size()));
-    w.Key("protocol");
-    w.String(proto.data(), static_cast<unsigned>(proto.size()));
+    str("ip", rec.ip.ToString());
+    str("protocol", std::string(ProtoName(rec.proto)));
     w.Key("port");
     w.Uint(rec.port);
-    w.Key("state");
-    w.String(rec.state.data(), static_cast<unsigned>(rec.state.size()));
-    w.Key("reason");
-    w.String(rec.reason.data(), static_cast<unsigned>(rec.reason.size()));
+    str("state", rec.state);
+    str("reason", rec.reason);
     w.Key("updated_at");
     w.Int64(rec.updated_at_ms);
+    // Service detection's fields, when it ran and found them.
+    const std::pair<const char*, const std::string*> fields[] = {
+        {"service", &rec.service}, {"product", &rec.product}, {"version", &rec.version},
+        {"info", &rec.info},       {"cpe", &rec.cpe},         {"banner_hash", &rec.banner_hash}};
+    for (const auto& [key, value] : fields) {
+      if (!value->empty()) str(key, *value);
+    }
+    if (!rec.tls.empty()) {
+      w.Key("tls");
+      w.RawValue(rec.tls.data(), rec.tls.size(), rapidjson::kObjectType);
+    }
     w.EndObject();
     fmt::print(json_.get(), "{}\n", buf.GetString());
   }
@@ -211,6 +251,7 @@ class ResultSink {
   std::unique_ptr<scan::NmapXmlWriter> xml_;
   std::unordered_set<std::string> up_;  // hosts that answered at all
   scan::TaskUploader* uploader_ = nullptr;
+  scan::Detector* detector_ = nullptr;
   uint64_t open_ = 0;
 };
 
@@ -446,6 +487,30 @@ int RunScan(const ScanArgs& a) {
     fmt::print(stderr, "portatlas scan: reporting to {} as task {}\n", a.server,
                uploader->task_id());
   }
+  // -sV: the probe database, and a detector that takes open ports as the scan finds them.
+  std::optional<scan::ProbeDb> probe_db;
+  std::unique_ptr<scan::Detector> detector;
+  if (a.service_version) {
+    probe_db = scan::ProbeDb::Load(a.service_probes);
+    const auto& warnings = probe_db->warnings();
+    for (size_t i = 0; i < warnings.size() && i < 3; ++i) {
+      fmt::print(stderr, "portatlas scan: {}\n", warnings[i]);
+    }
+    if (warnings.size() > 3) {
+      fmt::print(stderr, "portatlas scan: ... {} more warnings about the probes\n",
+                 warnings.size() - 3);
+    }
+    scan::DetectOptions o;
+    o.intensity = a.version_all ? 9 : a.version_light ? 2 : a.version_intensity;
+    o.parallel = a.version_parallel;
+    o.port_timeout_ms = a.version_timeout_ms;
+    o.stop = &g_stop;
+    auto started = scan::Detector::Start(*probe_db, o,
+                                         [&sink](scan::ScanRecord r) { sink.Emit(std::move(r)); });
+    if (!started) return Fail(started.error());
+    detector = std::move(*started);
+    sink.SetDetector(detector.get());
+  }
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   const auto start = std::chrono::steady_clock::now();
@@ -505,6 +570,16 @@ int RunScan(const ScanArgs& a) {
     interrupted = st->interrupted;
     summary += fmt::format("udp: {} open, {} open|filtered, {} closed, {} filtered; ", st->open,
                            st->open_filtered, st->closed, st->filtered);
+  }
+  if (detector) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const scan::DetectStats st = detector->Finish();
+    sink.SetDetector(nullptr);
+    summary += fmt::format(
+        "service detection: {} ports, {} identified, {} TLS, {} probes, {:.2f} s after the port "
+        "scan; ",
+        st.ports, st.identified, st.tls_handshakes, st.probes_sent,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   sink.Flush();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -596,6 +671,25 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
       ->check(CLI::Range(1, 1000000))
       ->capture_default_str();
   cmd->add_option("--nmap-services", args->nmap_services, "nmap-services file for --top-ports")
+      ->capture_default_str();
+  cmd->add_flag("--service-version", args->service_version,
+                "-sV: name the service, product and version behind each open port");
+  cmd->add_option("--version-intensity", args->version_intensity,
+                  "-sV: send probes of rarity up to this (nmap's scale)")
+      ->check(CLI::Range(0, 9))
+      ->capture_default_str();
+  cmd->add_flag("--version-light", args->version_light, "-sV: intensity 2");
+  cmd->add_flag("--version-all", args->version_all, "-sV: intensity 9 (every probe)");
+  cmd->add_option("--version-parallel", args->version_parallel,
+                  "-sV: probe connections at once per port")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--version-timeout-ms", args->version_timeout_ms,
+                  "-sV: the most one port's detection takes")
+      ->check(CLI::Range(100, 600000))
+      ->capture_default_str();
+  cmd->add_option("--service-probes", args->service_probes,
+                  "-sV: nmap-service-probes file (built-in probes when unreadable)")
       ->capture_default_str();
   args->command_line = std::move(command_line);
   cmd->callback([args] {

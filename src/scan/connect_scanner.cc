@@ -17,6 +17,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include "scan/sockaddr.h"
+
 namespace portatlas::scan {
 namespace {
 
@@ -36,22 +38,6 @@ int64_t RaiseFdLimit() {
     if (setrlimit(RLIMIT_NOFILE, &want) == 0) lim = want;
   }
   return lim.rlim_cur == RLIM_INFINITY ? (int64_t{1} << 20) : static_cast<int64_t>(lim.rlim_cur);
-}
-
-socklen_t ToSockaddr(const IpAddr& ip, uint16_t port, sockaddr_storage* ss) {
-  std::memset(ss, 0, sizeof(*ss));
-  if (ip.family == Family::kIpv4) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(ss);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    std::memcpy(&sin->sin_addr, ip.bytes.data(), 4);
-    return sizeof(sockaddr_in);
-  }
-  auto* sin6 = reinterpret_cast<sockaddr_in6*>(ss);
-  sin6->sin6_family = AF_INET6;
-  sin6->sin6_port = htons(port);
-  std::memcpy(&sin6->sin6_addr, ip.bytes.data(), 16);
-  return sizeof(sockaddr_in6);
 }
 
 // SO_LINGER 0 before closing a connected socket: close sends an RST and leaves no TIME_WAIT.

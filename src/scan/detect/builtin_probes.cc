@@ -1,5 +1,7 @@
 #include "scan/detect/builtin_probes.h"
 
+#include <string>
+
 namespace portatlas::scan {
 namespace {
 
@@ -70,12 +72,6 @@ match postgresql m|^S$| p/PostgreSQL/ i/TLS available/ cpe:/a:postgresql:postgre
 match postgresql m|^N$| p/PostgreSQL/ i/TLS not available/ cpe:/a:postgresql:postgresql/
 match postgresql m=^E\0\0..S(?:FATAL|ERROR)\0=s p/PostgreSQL/ cpe:/a:postgresql:postgresql/
 
-Probe TCP MqttConnect q|\x10\x15\0\x04MQTT\x04\x02\0\x3c\0\x09portatlas|
-rarity 6
-ports 1883
-match mqtt m|^\x20\x02[\0\x01]\0| p/MQTT broker/ i/connection accepted/
-match mqtt m|^\x20\x02[\0\x01]([\x01-\x05])| p/MQTT broker/ i/connection refused, return code $I(1,">")/
-
 Probe TCP RdpNegotiation q|\x03\0\0\x13\x0e\xe0\0\0\0\0\0\x01\0\x08\0\x03\0\0\0|
 rarity 6
 ports 3389
@@ -91,8 +87,40 @@ match microsoft-ds m|^\0...\xfeSMB.{60}\x41\0..(..)|s p/SMB/ i/SMB 2 dialect $I(
 match microsoft-ds m|^\0...\xffSMBr\0\0\0\0|s p/SMB/ i/SMB 1/
 )";
 
+// Probes nmap-service-probes lacks, added to it at load time (and to the built-ins).
+constexpr std::string_view kExtraProbes =
+    R"(# portatlas additions to nmap-service-probes.
+# MQTT 3.1.1: CONNECT (clean session, keep-alive 60 s, an empty client id: the broker makes one
+# up, so probes of one broker at once, over IPv4 and IPv6, never take over each other's session)
+# and, without waiting for the CONNACK as the protocol allows, SUBSCRIBE to $SYS/broker/version
+# at QoS 0. A broker that lets anonymous clients in answers CONNACK, SUBACK and, when it
+# publishes it, the retained version. nmap's own mqtt probe has rarity 9 and reads no version.
+Probe TCP PortatlasMqtt q|\x10\x0c\0\x04MQTT\x04\x02\0\x3c\0\0\x82\x18\0\x01\0\x13$SYS/broker/version\0|
+rarity 3
+ports 1883
+sslports 8883
+match mqtt m|^\x20\x02[\0\x01]\0.*\$SYS/broker/versionmosquitto version ([\w.-]+)|s p/Mosquitto/ v/$1/ i/anonymous access/ cpe:/a:eclipse:mosquitto:$1/
+match mqtt m|^\x20\x02[\0\x01]\0.*\$SYS/broker/version([\x20-\x7e]{1,64})|s p/MQTT broker/ v/$1/ i/anonymous access/
+match mqtt m|^\x20\x02[\0\x01]\0| p/MQTT broker/ i/anonymous access/
+match mqtt m|^\x20\x02[\0\x01]([\x01-\x05])| p/MQTT broker/ i/connection refused, return code $I(1,">")/
+
+# PostgreSQL: a GSSENCRequest. Servers since 12 answer one byte, G or N (as to an SSLRequest);
+# older ones take it for a startup packet of an unknown protocol and send an error. nmap's lines
+# say "9.6.0 or later" at best. Rarity 9: sent on 5432, or when a reply names postgresql.
+Probe TCP PortatlasPgGssEnc q|\0\0\0\x08\x04\xd2\x16\x30|
+rarity 9
+ports 5432
+match postgresql m|^[GN]$| p/PostgreSQL DB/ v/12 or later/ cpe:/a:postgresql:postgresql/
+match postgresql m|^E\0\0..S(?:FATAL\0V)?FATAL\0C0A000\0M[^\0]*1234\.5680|s p/PostgreSQL DB/ v/before 12/ cpe:/a:postgresql:postgresql/
+)";
+
 }  // namespace
 
-std::string_view BuiltinServiceProbes() { return kProbes; }
+std::string_view BuiltinServiceProbes() {
+  static const std::string kAll = std::string(kProbes) + "\n" + std::string(kExtraProbes);
+  return kAll;
+}
+
+std::string_view ExtraServiceProbes() { return kExtraProbes; }
 
 }  // namespace portatlas::scan

@@ -8,7 +8,6 @@
 //   RedisPingInfo        PING and INFO: redis_version, or an authentication error
 //   MemcachedVersion     "version": memcached's version
 //   PostgresSSLRequest   SSLRequest: PostgreSQL's one-byte answer (sent on 5432 only by default)
-//   MqttConnect          MQTT 3.1.1 CONNECT: the broker's CONNACK
 //   RdpNegotiation       X.224 connection request with RDP negotiation: the confirm
 //   SmbNegotiate         SMB1 negotiate offering SMB2: the SMB1 or SMB2 answer
 //
@@ -24,8 +23,16 @@
 
 namespace portatlas::scan {
 
-// The text of the built-in probe file. ProbeDb::BuiltIn() is the parsed form.
+// The text of the built-in probe file, ExtraServiceProbes() included. ProbeDb::BuiltIn() is the
+// parsed form.
 std::string_view BuiltinServiceProbes();
+
+// Probes for what nmap-service-probes cannot name, in its format; ProbeDb::Load() adds them to
+// nmap's file (before its first probe, so they come early among the probes of equal standing):
+//
+//   PortatlasMqtt        MQTT CONNECT and SUBSCRIBE $SYS/broker/version: the broker and, when
+//                        it publishes it (Mosquitto does), its version
+std::string_view ExtraServiceProbes();
 
 }  // namespace portatlas::scan
 

@@ -32,7 +32,8 @@ TEST(BuiltinProbesTest, ParseWithoutWarnings) {
   for (const Probe& p : builtin.probes()) names.push_back(p.name);
   EXPECT_EQ(names, (std::vector<std::string>{"NULL", "GetRequest", "RedisPingInfo",
                                              "MemcachedVersion", "PostgresSSLRequest",
-                                             "MqttConnect", "RdpNegotiation", "SmbNegotiate"}));
+                                             "RdpNegotiation", "SmbNegotiate",
+                                             "PortatlasMqtt", "PortatlasPgGssEnc"}));
   EXPECT_TRUE(builtin.IsExcluded(9100, true));
 }
 
@@ -105,8 +106,18 @@ TEST(BuiltinProbesTest, IdentifiesCommonServices) {
       {"MemcachedVersion", "VERSION 1.6.18\r\n", "memcached|memcached|1.6.18||"},
       {"PostgresSSLRequest", "N", "postgresql|PostgreSQL||TLS not available|"},
       {"PostgresSSLRequest", "S", "postgresql|PostgreSQL||TLS available|"},
-      {"MqttConnect", "\x20\x02\0\0"s, "mqtt|MQTT broker||connection accepted|"},
-      {"MqttConnect", "\x20\x02\0\x05"s, "mqtt|MQTT broker||connection refused, return code 5|"},
+      {"PortatlasMqtt", "\x20\x02\0\0\x90\x03\0\x01\0"s, "mqtt|MQTT broker||anonymous access|"},
+      {"PortatlasMqtt",
+       "\x20\x02\0\0\x90\x03\0\x01\0\x31\x2d\0\x13$SYS/broker/versionmosquitto version 2.0.11"s,
+       "mqtt|Mosquitto|2.0.11|anonymous access|"},
+      {"PortatlasMqtt", "\x20\x02\0\0\x90\x03\0\x01\0\x31\x13\0\x13$SYS/broker/versionEMQX 5.1"s,
+       "mqtt|MQTT broker|EMQX 5.1|anonymous access|"},
+      {"PortatlasMqtt", "\x20\x02\0\x05"s, "mqtt|MQTT broker||connection refused, return code 5|"},
+      {"PortatlasPgGssEnc", "N", "postgresql|PostgreSQL DB|12 or later||"},
+      {"PortatlasPgGssEnc",
+       "E\0\0\0\x5eSFATAL\0VFATAL\0C0A000\0Munsupported frontend protocol 1234.5680: server "
+       "supports 3.0 to 3.0\0Fpostmaster.c\0L2096\0RProcessStartupPacket\0\0"s,
+       "postgresql|PostgreSQL DB|before 12||"},
       {"RdpNegotiation", "\x03\0\0\x13\x0e\xd0\0\0\x12\x34\0\x02\x1f\x08\0\x02\0\0\0"s,
        "ms-wbt-server|RDP||selected security protocol 2|"},
       {"RdpNegotiation", "\x03\0\0\x13\x0e\xd0\0\0\x12\x34\0\x03\0\x08\0\x05\0\0\0"s,

@@ -100,6 +100,8 @@ ProbeDb ProbeDb::Load(const std::string& path) {
         fmt::format("{}; using the built-in probes", text.error().message()));
     return builtin;
   }
+  // portatlas's additions follow nmap's probes, so nmap's line numbers stay true in warnings.
+  text->append("\n").append(ExtraServiceProbes());
   auto parsed = Parse(*text);
   if (!parsed) {
     ProbeDb builtin = BuiltIn();

@@ -131,8 +131,9 @@ class ProbeDb {
   static Result<ProbeDb> Parse(std::string_view text);
   // The built-in probes (builtin_probes.h).
   static ProbeDb BuiltIn();
-  // The file at `path` (nmap-service-probes) if it can be read and parsed, with its warnings
-  // prefixed by `path`; otherwise the built-ins, with a warning saying why.
+  // The file at `path` (nmap-service-probes) if it can be read and parsed, with portatlas's
+  // ExtraServiceProbes() after its probes and its warnings prefixed by `path`; otherwise the
+  // built-ins, with a warning saying why.
   static ProbeDb Load(const std::string& path);
 
   // Tries the match lines of `probe` (one of this object's probes(), not a copy's: it aborts

@@ -1,0 +1,165 @@
+#!/usr/bin/env bash
+# Service detection on the namespace testbed compared with its ground truth (issue 5,
+# acceptance 1). One `portatlas scan --syn --udp -sV` of the ground truth's ports on every host,
+# IPv4 and IPv6, from inside the scanner namespace; targets only 198.18.0.0/15 and 2001:2::/48.
+#
+#   tests/testbed/detect_acceptance.sh PORTATLAS_BINARY [N_HOSTS]
+#
+# For every ground-truth row (host, proto, port, service, product, version, notes):
+#   service  ours must equal it (nmap-services names: https and imaps for TLS ports)
+#   product  case-insensitively, one contains the other
+#   version  where the daemon shows it (no "version-hidden" note): ours starts with the Debian
+#            package's upstream version ("9.2p1 Debian 2+deb12u3" for 9.2p1); where it does not,
+#            ours must be empty or agree, a range "N or later" holding it (a made-up version is
+#            an error)
+#   tls      rows noted "tls" (not "optional") carry the certificate's subject and expiry
+# Targets: service 100%, product >= 95%, version >= 90% of the rows that show one, no wrong
+# version. Prints one line per row that misses, the three rates, and
+# "detect_acceptance: N passed, M failed". Exit 0 when all checks pass. The -oJ file is kept in
+# $DETECT_OUT when that is set (the benchmark reads it).
+set -euo pipefail
+
+here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
+bin="$(realpath "${1:?usage: detect_acceptance.sh PORTATLAS_BINARY [N_HOSTS]}")"
+hosts="${2:-8}"
+testbed="$here/testbed.sh"
+state="${PA_TESTBED_DIR:-/run/portatlas-testbed}"
+work="$(mktemp -d)"
+passed=0
+failed=0
+brought_up=0
+
+cleanup() {
+  rm -rf "$work"
+  if [ "$brought_up" = 1 ]; then "$testbed" down >/dev/null 2>&1 || true; fi
+}
+trap cleanup EXIT
+
+check() {  # check NAME PROBLEMS: passes when PROBLEMS is empty
+  if [ -z "$2" ]; then
+    printf 'detect_acceptance: ok    %s\n' "$1"
+    passed=$((passed + 1))
+  else
+    printf 'detect_acceptance: FAIL  %s\n' "$1"
+    while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$2"
+    failed=$((failed + 1))
+  fi
+}
+
+[ "$(id -u)" -eq 0 ] || { echo "detect_acceptance: run as root" >&2; exit 1; }
+if [ ! -f "$state/testbed.env" ]; then
+  "$testbed" up "$hosts" >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 1; }
+  brought_up=1
+fi
+# shellcheck disable=SC1091
+. "$state/testbed.env"
+ns="$PA_TB_SCAN_NS"
+truth="$PA_TB_GROUND_TRUTH"
+last=$PA_TB_HOSTS
+
+ports_of() {  # comma list of the ground truth's ports of one protocol
+  awk -F'\t' -v p="$1" 'NR > 1 && $2 == p { print $3 }' "$truth" | sort -nu | paste -sd, -
+}
+tcp_ports="$(ports_of tcp)"
+udp_ports="$(ports_of udp)"
+out="${DETECT_OUT:-$work/detect.json}"
+t0=$(date +%s%N)
+if ! ip netns exec "$ns" "$bin" scan --syn --udp -sV -p "T:$tcp_ports,U:$udp_ports" \
+  --allow 198.18.0.0/15 --allow 2001:2::/48 "198.18.0.1-198.18.0.$last" "2001:2::1-2001:2::$last" \
+  -oJ "$out" -oX "$work/detect.xml" 2>"$work/scan.log"; then
+  check "portatlas scan -sV ran" "$(tail -5 "$work/scan.log")"
+  echo "detect_acceptance: $passed passed, $((failed)) failed"
+  exit 1
+fi
+t1=$(date +%s%N)
+sed 's/^/    /' "$work/scan.log"
+
+# Ours as "ip proto port<TAB>service<TAB>product<TAB>version<TAB>tls subject<TAB>tls expiry".
+jq -r '[("\(.ip) \(.protocol) \(.port)"), (.service // ""), (.product // ""), (.version // ""),
+        (.tls.subject // ""), (.tls.not_after // "")] | @tsv' "$out" | sort >"$work/ours.tsv"
+
+# One line per ground-truth row: the verdicts, then a summary line "RATES ...".
+awk -F'\t' -v ours="$work/ours.tsv" '
+  function lc(s) { return tolower(s) }
+  function vercmp(a, b,   x, y, i, n) {  # numeric, dot by dot
+    n = split(a, x, "."); split(b, y, ".")
+    for (i = 1; i <= n || (i in y); i++) { if (x[i] + 0 != y[i] + 0) return x[i] + 0 < y[i] + 0 ? -1 : 1 }
+    return 0
+  }
+  BEGIN {
+    while ((getline line < ours) > 0) {
+      split(line, f, "\t")
+      svc[f[1]] = f[2]; prod[f[1]] = f[3]; ver[f[1]] = f[4]; subj[f[1]] = f[5]; exp_[f[1]] = f[6]
+      seen[f[1]] = 1
+    }
+  }
+  NR == 1 { next }
+  {
+    key = $1 " " $2 " " $3
+    rows++
+    hidden = index($7, "version-hidden") > 0
+    tls = ($7 ~ /(^|,)tls(,|$)/) && index($7, "optional") == 0
+    if (!(key in seen)) { print "MISS  " key ": not reported"; next }
+    s = svc[key]; p = prod[key]; v = ver[key]
+    if (s == $4) svc_ok++; else print "SERVICE " key ": " s " (truth " $4 ")"
+    if (p != "" && (index(lc(p), lc($5)) > 0 || index(lc($5), lc(p)) > 0)) prod_ok++
+    else print "PRODUCT " key ": \"" p "\" (truth \"" $5 "\")"
+    agrees = v != "" && index(v, $6) == 1 && (length(v) == length($6) || substr(v, length($6) + 1, 1) !~ /[0-9A-Za-z]/)
+    # A range such as PostgreSQL "12 or later" agrees when the true version is in it.
+    if (v ~ /^[0-9.]+ or later$/) { split(v, r, " "); agrees = vercmp($6, r[1]) >= 0 }
+    if (hidden) {
+      if (v != "" && !agrees) { wrong++; print "WRONG-VERSION " key ": \"" v "\" (truth " $6 ")" }
+    } else {
+      shown++
+      if (agrees) ver_ok++; else print "VERSION " key ": \"" v "\" (truth " $6 ")"
+    }
+    if (tls) {
+      tls_rows++
+      if (subj[key] != "" && exp_[key] != "") tls_ok++; else print "TLS " key ": no certificate facts"
+    }
+  }
+  END {
+    printf "RATES %d %d %d %d %d %d %d %d\n", rows, svc_ok, prod_ok, shown, ver_ok, wrong, tls_rows, tls_ok
+  }' "$truth" >"$work/verdicts.txt"
+
+read -r _ rows svc_ok prod_ok shown ver_ok wrong tls_rows tls_ok < <(grep '^RATES' "$work/verdicts.txt")
+misses="$(grep -v '^RATES' "$work/verdicts.txt" || true)"
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 100) }'; }
+echo "detect_acceptance: $rows ground-truth rows in $(( (t1 - t0) / 1000000 )) ms: service $svc_ok/$rows ($(pct "$svc_ok" "$rows")%), product $prod_ok/$rows ($(pct "$prod_ok" "$rows")%), version $ver_ok/$shown shown ($(pct "$ver_ok" "$shown")%), wrong versions $wrong, TLS facts $tls_ok/$tls_rows"
+[ -z "$misses" ] || sed 's/^/    /' <<<"$misses"
+
+check "service name of every ground-truth port ($svc_ok/$rows)" \
+  "$([ "$svc_ok" = "$rows" ] || grep -E '^(SERVICE|MISS)' <<<"$misses" || true)"
+check "product >= 95% ($(pct "$prod_ok" "$rows")%)" \
+  "$(awk -v a="$prod_ok" -v b="$rows" 'BEGIN { if (a < 0.95 * b) print "below 95%" }')"
+check "version >= 90% where the daemon shows it ($(pct "$ver_ok" "$shown")%)" \
+  "$(awk -v a="$ver_ok" -v b="$shown" 'BEGIN { if (a < 0.90 * b) print "below 90%" }')"
+check "no made-up version where the daemon hides it" "$(grep '^WRONG-VERSION' <<<"$misses" || true)"
+check "TLS ports carry the certificate's subject and expiry ($tls_ok/$tls_rows)" \
+  "$(grep '^TLS' <<<"$misses" || true)"
+check "non-standard ports are named like the standard ones" \
+  "$(awk -F'\t' 'NR > 1 && index($7, "nonstandard-port") { print $1 " " $2 " " $3 }' "$truth" |
+    while read -r key; do grep -E "^(SERVICE|PRODUCT|VERSION|MISS) +$key:" <<<"$misses" || true; done)"
+# The same results in nmap's XML: every open TCP port of the ground truth as a probed service
+# with the product and version of the JSON line.
+xml_problems="$(
+  jq -r 'select(.protocol == "tcp") | [.ip, (.port | tostring), (.service // ""), (.product // ""),
+          (.version // "")] | join("|")' "$out" |
+  while IFS='|' read -r ip port service product version; do
+    key="$ip tcp $port"
+    # The XML lists ports per host: find this host's block and the port in it.
+    block="$(awk -v ip="$ip" -v port="$port" '
+      /<address addr=/ { inhost = index($0, "addr=\"" ip "\"") > 0 }
+      inhost && index($0, "portid=\"" port "\"") { grab = 1 }
+      grab { print; if (index($0, "</port>")) exit }' "$work/detect.xml")"
+    grep -q "method=\"probed\"" <<<"$block" || { echo "$key: no probed service in -oX"; continue; }
+    [ -z "$product" ] || grep -qF "product=\"$product\"" <<<"$block" ||
+      echo "$key: -oX product differs from -oJ ($product)"
+    [ -z "$version" ] || grep -qF "version=\"$version\"" <<<"$block" ||
+      echo "$key: -oX version differs from -oJ ($version)"
+  done
+)"
+check "-oX carries the same services with method=\"probed\"" "$xml_problems"
+
+echo "detect_acceptance: $passed passed, $failed failed"
+[ "$failed" = 0 ]
