@@ -5,14 +5,10 @@
 #
 #   tests/testbed/detect_acceptance.sh PORTATLAS_BINARY [N_HOSTS]
 #
-# For every ground-truth row (host, proto, port, service, product, version, notes):
-#   service  ours must equal it (nmap-services names: https and imaps for TLS ports)
-#   product  case-insensitively, one contains the other
-#   version  where the daemon shows it (no "version-hidden" note): ours starts with the Debian
-#            package's upstream version ("9.2p1 Debian 2+deb12u3" for 9.2p1); where it does not,
-#            ours must be empty or agree, a range "N or later" holding it (a made-up version is
-#            an error)
-#   tls      rows noted "tls" (not "optional") carry the certificate's subject and expiry
+# Every ground-truth row (host, proto, port, service, product, version, notes) is judged by
+# lib/judge_services.awk: service equal, product contained either way, version starting with the
+# package's upstream version where the daemon shows it (no "version-hidden" note) and never a
+# made-up one where it does not, TLS rows with the certificate's subject and expiry.
 # Targets: service 100%, product >= 95%, version >= 90% of the rows that show one, no wrong
 # version. Prints one line per row that misses, the three rates, and
 # "detect_acceptance: N passed, M failed". Exit 0 when all checks pass. The -oJ file is kept in
@@ -78,52 +74,11 @@ sed 's/^/    /' "$work/scan.log"
 jq -r '[("\(.ip) \(.protocol) \(.port)"), (.service // ""), (.product // ""), (.version // ""),
         (.tls.subject // ""), (.tls.not_after // "")] | @tsv' "$out" | sort >"$work/ours.tsv"
 
-# One line per ground-truth row: the verdicts, then a summary line "RATES ...".
-awk -F'\t' -v ours="$work/ours.tsv" '
-  function lc(s) { return tolower(s) }
-  function vercmp(a, b,   x, y, i, n) {  # numeric, dot by dot
-    n = split(a, x, "."); split(b, y, ".")
-    for (i = 1; i <= n || (i in y); i++) { if (x[i] + 0 != y[i] + 0) return x[i] + 0 < y[i] + 0 ? -1 : 1 }
-    return 0
-  }
-  BEGIN {
-    while ((getline line < ours) > 0) {
-      split(line, f, "\t")
-      svc[f[1]] = f[2]; prod[f[1]] = f[3]; ver[f[1]] = f[4]; subj[f[1]] = f[5]; exp_[f[1]] = f[6]
-      seen[f[1]] = 1
-    }
-  }
-  NR == 1 { next }
-  {
-    key = $1 " " $2 " " $3
-    rows++
-    hidden = index($7, "version-hidden") > 0
-    tls = ($7 ~ /(^|,)tls(,|$)/) && index($7, "optional") == 0
-    if (!(key in seen)) { print "MISS  " key ": not reported"; next }
-    s = svc[key]; p = prod[key]; v = ver[key]
-    if (s == $4) svc_ok++; else print "SERVICE " key ": " s " (truth " $4 ")"
-    if (p != "" && (index(lc(p), lc($5)) > 0 || index(lc($5), lc(p)) > 0)) prod_ok++
-    else print "PRODUCT " key ": \"" p "\" (truth \"" $5 "\")"
-    agrees = v != "" && index(v, $6) == 1 && (length(v) == length($6) || substr(v, length($6) + 1, 1) !~ /[0-9A-Za-z]/)
-    # A range such as PostgreSQL "12 or later" agrees when the true version is in it.
-    if (v ~ /^[0-9.]+ or later$/) { split(v, r, " "); agrees = vercmp($6, r[1]) >= 0 }
-    if (hidden) {
-      if (v != "" && !agrees) { wrong++; print "WRONG-VERSION " key ": \"" v "\" (truth " $6 ")" }
-    } else {
-      shown++
-      if (agrees) ver_ok++; else print "VERSION " key ": \"" v "\" (truth " $6 ")"
-    }
-    if (tls) {
-      tls_rows++
-      if (subj[key] != "" && exp_[key] != "") tls_ok++; else print "TLS " key ": no certificate facts"
-    }
-  }
-  END {
-    printf "RATES %d %d %d %d %d %d %d %d\n", rows, svc_ok, prod_ok, shown, ver_ok, wrong, tls_rows, tls_ok
-  }' "$truth" >"$work/verdicts.txt"
+# The verdicts per row and the rates (lib/judge_services.awk holds the rules).
+awk -F'\t' -v ours="$work/ours.tsv" -f "$here/lib/judge_services.awk" "$truth" >"$work/verdicts.txt"
 
 read -r _ rows svc_ok prod_ok shown ver_ok wrong tls_rows tls_ok < <(grep '^RATES' "$work/verdicts.txt")
-misses="$(grep -v '^RATES' "$work/verdicts.txt" || true)"
+misses="$(grep -v -e '^RATES' -e '^ROW' "$work/verdicts.txt" || true)"
 pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", (b > 0 ? 100 * a / b : 100) }'; }
 echo "detect_acceptance: $rows ground-truth rows in $(( (t1 - t0) / 1000000 )) ms: service $svc_ok/$rows ($(pct "$svc_ok" "$rows")%), product $prod_ok/$rows ($(pct "$prod_ok" "$rows")%), version $ver_ok/$shown shown ($(pct "$ver_ok" "$shown")%), wrong versions $wrong, TLS facts $tls_ok/$tls_rows"
 [ -z "$misses" ] || sed 's/^/    /' <<<"$misses"

@@ -1,6 +1,7 @@
 // libFuzzer target for the matcher: arbitrary bytes against a small fixed database whose match
 // lines use every template form. The first byte picks the probe. Whatever matches has
-// printable, bounded fields.
+// printable, bounded fields, and stays so through the detector's corrections (Refine), which
+// also see the raw reply.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -8,6 +9,7 @@
 #include <span>
 #include <string>
 
+#include "scan/detect/detector_refine.h"
 #include "scan/detect/service_probes.h"
 #include "scan/detect/version_template.h"
 
@@ -62,6 +64,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (m->soft != (m->service == "soft" || (m->service == "other" && m->product.empty()))) {
     std::abort();
+  }
+  // The corrections key on service and product; give each rule the fuzzed fields to chew on.
+  const std::span<const uint8_t> reply(data + 1, size - 1);
+  for (const char* service : {"mysql", "ntp", "netbios-ssn", "microsoft-ds"}) {
+    portatlas::scan::ServiceMatch r = *m;
+    r.service = service;
+    if (r.service == "ntp") r.product = "NTP";
+    if (r.service == "netbios-ssn") r.product = "Samba smbd";
+    portatlas::scan::Refine(r, static_cast<uint16_t>(data[0] * 7), data[0] % 2 == 0, reply);
+    for (const std::string* f : {&r.product, &r.version, &r.info}) {
+      if (f->size() > 4 * kMaxFieldBytes) std::abort();
+      if (!std::all_of(f->begin(), f->end(), [](char c) { return c >= 0x20 && c < 0x7f; })) {
+        std::abort();
+      }
+    }
   }
   return 0;
 }

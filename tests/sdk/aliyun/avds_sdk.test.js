@@ -161,10 +161,10 @@ async function native(method, target, body) {
   return r.json;
 }
 
-// `portatlas scan` of the given ports on 127.0.0.1, reporting to the server as a scan task.
+// `portatlas scan -sV` of the given ports on 127.0.0.1, reporting to the server as a scan task.
 function scan(ports, task) {
   return new Promise((resolve, reject) => {
-    execFile(BIN, ['scan', '-p', ports.join(','), LOOPBACK, '--server', state.base,
+    execFile(BIN, ['scan', '-sV', '-p', ports.join(','), LOOPBACK, '--server', state.base,
       '--token', state.token, '--task', task], { encoding: 'utf8', timeout: 120000 },
     (err, stdout, stderr) => (err ? reject(new Error(`portatlas scan: ${err.message}\n${stderr}`)) : resolve(stdout)));
   });
@@ -282,11 +282,12 @@ describe(`@alicloud/pop-core ${POP_VERSION} and @alicloud/openapi-client ${OPENA
     const otherToken = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', 'another-project'])).token;
     await startServer();
 
-    // A real scan of a loopback listener (open) and a port nobody listens on (closed).
-    // The scanner closes with a reset (SO_LINGER 0): the sockets' ECONNRESET is expected.
+    // A real scan with service detection of a loopback listener that greets like Debian's
+    // OpenSSH (open) and a port nobody listens on (closed). The scanner closes with a reset
+    // (SO_LINGER 0): the sockets' ECONNRESET is expected.
     state.listener = net.createServer((sock) => {
       sock.on('error', () => {});
-      sock.end('SSH-2.0-portatlas_sdk_test\r\n');
+      sock.end('SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n');
     });
     await new Promise((resolve) => state.listener.listen(0, LOOPBACK, resolve));
     state.openPort = state.listener.address().port;
@@ -371,6 +372,11 @@ describe(`@alicloud/pop-core ${POP_VERSION} and @alicloud/openapi-client ${OPENA
         assert.equal(r.Port, String(state.openPort));
         assert.equal(typeof r.UpdatedAt, 'number');
         assert.ok(r.UpdatedAt > 1700000000000);
+        // What -sV found: the service, product, version and the CPE as the fingerprint.
+        assert.equal(r.Service, 'ssh');
+        assert.equal(r.Product, 'OpenSSH');
+        assert.equal(r.Version, '9.2p1 Debian 2+deb12u3');
+        assert.match(r.Fingerprint, /^cpe:\/a:openbsd:openssh:9\.2p1( |$)/);
       });
     }
 
