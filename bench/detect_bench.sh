@@ -27,25 +27,10 @@ bin="$(realpath "$bin")"
 runs="${RUNS:-3}"
 use_udp="${UDP:-1}"
 use_nmap="${NMAP:-1}"
-testbed="$root/tests/testbed/testbed.sh"
 judge="$root/tests/testbed/lib/judge_services.awk"
-state="${PA_TESTBED_DIR:-/run/portatlas-testbed}"
-work="$(mktemp -d)"
-brought_up=0
-
-cleanup() {
-  rm -rf "$work"
-  if [ "$brought_up" = 1 ]; then "$testbed" down >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-[ "$(id -u)" -eq 0 ] || { echo "detect_bench: run as root" >&2; exit 2; }
-if [ ! -f "$state/testbed.env" ]; then
-  "$testbed" up 8 >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 2; }
-  brought_up=1
-fi
-# shellcheck disable=SC1091
-. "$state/testbed.env"
+# shellcheck source=../tests/testbed/lib/harness.sh
+. "$root/tests/testbed/lib/harness.sh"
+harness_start detect_bench 8 2
 ns="$PA_TB_SCAN_NS"
 last=$PA_TB_HOSTS
 allow=(--allow 198.18.0.0/15)

@@ -30,26 +30,11 @@ ports="${PORTS:-1-65535}"
 runs="${RUNS:-3}"
 masscan_rates="${MASSCAN_RATES-1000000 100000 50000 20000}"
 use_nmap="${NMAP:-1}"
-testbed="$root/tests/testbed/testbed.sh"
-state="${PA_TESTBED_DIR:-/run/portatlas-testbed}"
-work="$(mktemp -d)"
-brought_up=0
 heartbeat=""
-
-cleanup() {
-  [ -n "$heartbeat" ] && kill "$heartbeat" 2>/dev/null
-  rm -rf "$work"
-  if [ "$brought_up" = 1 ]; then "$testbed" down >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-[ "$(id -u)" -eq 0 ] || { echo "scan_bench: run as root" >&2; exit 2; }
-if [ ! -f "$state/testbed.env" ]; then
-  "$testbed" up 8 >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 2; }
-  brought_up=1
-fi
-# shellcheck disable=SC1091
-. "$state/testbed.env"
+harness_on_exit() { if [ -n "$heartbeat" ]; then kill "$heartbeat" 2>/dev/null || true; fi; }
+# shellcheck source=../tests/testbed/lib/harness.sh
+. "$root/tests/testbed/lib/harness.sh"
+harness_start scan_bench 8 2
 ns="$PA_TB_SCAN_NS"
 last=$PA_TB_HOSTS
 first_ip="198.18.0.1"

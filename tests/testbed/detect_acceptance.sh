@@ -12,43 +12,14 @@
 # Targets: service 100%, product >= 95%, version >= 90% of the rows that show one, no wrong
 # version. Prints one line per row that misses, the three rates, and
 # "detect_acceptance: N passed, M failed". Exit 0 when all checks pass. The -oJ file is kept in
-# $DETECT_OUT when that is set (the benchmark reads it).
+# $DETECT_OUT when that is set.
 set -euo pipefail
 
 here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
 bin="$(realpath "${1:?usage: detect_acceptance.sh PORTATLAS_BINARY [N_HOSTS]}")"
-hosts="${2:-8}"
-testbed="$here/testbed.sh"
-state="${PA_TESTBED_DIR:-/run/portatlas-testbed}"
-work="$(mktemp -d)"
-passed=0
-failed=0
-brought_up=0
-
-cleanup() {
-  rm -rf "$work"
-  if [ "$brought_up" = 1 ]; then "$testbed" down >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-check() {  # check NAME PROBLEMS: passes when PROBLEMS is empty
-  if [ -z "$2" ]; then
-    printf 'detect_acceptance: ok    %s\n' "$1"
-    passed=$((passed + 1))
-  else
-    printf 'detect_acceptance: FAIL  %s\n' "$1"
-    while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$2"
-    failed=$((failed + 1))
-  fi
-}
-
-[ "$(id -u)" -eq 0 ] || { echo "detect_acceptance: run as root" >&2; exit 1; }
-if [ ! -f "$state/testbed.env" ]; then
-  "$testbed" up "$hosts" >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 1; }
-  brought_up=1
-fi
-# shellcheck disable=SC1091
-. "$state/testbed.env"
+# shellcheck source=lib/harness.sh
+. "$here/lib/harness.sh"
+harness_start detect_acceptance "${2:-8}" 1
 ns="$PA_TB_SCAN_NS"
 truth="$PA_TB_GROUND_TRUTH"
 last=$PA_TB_HOSTS
@@ -64,7 +35,7 @@ if ! ip netns exec "$ns" "$bin" scan --syn --udp -sV -p "T:$tcp_ports,U:$udp_por
   --allow 198.18.0.0/15 --allow 2001:2::/48 "198.18.0.1-198.18.0.$last" "2001:2::1-2001:2::$last" \
   -oJ "$out" -oX "$work/detect.xml" 2>"$work/scan.log"; then
   check "portatlas scan -sV ran" "$(tail -5 "$work/scan.log")"
-  echo "detect_acceptance: $passed passed, $((failed)) failed"
+  harness_tally
   exit 1
 fi
 t1=$(date +%s%N)
@@ -116,5 +87,4 @@ xml_problems="$(
 )"
 check "-oX carries the same services with method=\"probed\"" "$xml_problems"
 
-echo "detect_acceptance: $passed passed, $failed failed"
-[ "$failed" = 0 ]
+harness_tally

@@ -12,38 +12,9 @@ set -euo pipefail
 
 here="$(cd "${BASH_SOURCE[0]%/*}" && pwd)"
 bin="$(realpath "${1:?usage: scan_acceptance.sh PORTATLAS_BINARY [N_HOSTS]}")"
-hosts="${2:-8}"
-testbed="$here/testbed.sh"
-state="${PA_TESTBED_DIR:-/run/portatlas-testbed}"
-work="$(mktemp -d)"
-passed=0
-failed=0
-brought_up=0
-
-cleanup() {
-  rm -rf "$work"
-  if [ "$brought_up" = 1 ]; then "$testbed" down >/dev/null 2>&1 || true; fi
-}
-trap cleanup EXIT
-
-check() {  # check NAME PROBLEMS: passes when PROBLEMS is empty
-  if [ -z "$2" ]; then
-    printf 'scan_acceptance: ok    %s\n' "$1"
-    passed=$((passed + 1))
-  else
-    printf 'scan_acceptance: FAIL  %s\n' "$1"
-    while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$2"
-    failed=$((failed + 1))
-  fi
-}
-
-[ "$(id -u)" -eq 0 ] || { echo "scan_acceptance: run as root" >&2; exit 1; }
-if [ ! -f "$state/testbed.env" ]; then
-  "$testbed" up "$hosts" >"$work/up.log" 2>&1 || { cat "$work/up.log"; exit 1; }
-  brought_up=1
-fi
-# shellcheck disable=SC1091
-. "$state/testbed.env"
+# shellcheck source=lib/harness.sh
+. "$here/lib/harness.sh"
+harness_start scan_acceptance "${2:-8}" 1
 ns="$PA_TB_SCAN_NS"
 truth="$PA_TB_GROUND_TRUTH"
 last=$PA_TB_HOSTS
@@ -209,5 +180,4 @@ if [ -z "$problems" ]; then
 fi
 check "--rate $rate holds within 10% (${measured:-?}/s)" "${problems#$'\n'}"
 
-echo "scan_acceptance: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+harness_tally

@@ -30,10 +30,10 @@ TEST(BuiltinProbesTest, ParseWithoutWarnings) {
   EXPECT_EQ(builtin.null_probe()->totalwaitms, 6000);
   std::vector<std::string> names;
   for (const Probe& p : builtin.probes()) names.push_back(p.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"NULL", "GetRequest", "RedisPingInfo",
-                                             "MemcachedVersion", "PostgresSSLRequest",
-                                             "RdpNegotiation", "SmbNegotiate",
-                                             "PortatlasMqtt", "PortatlasPgGssEnc"}));
+  EXPECT_EQ(names,
+            (std::vector<std::string>{"NULL", "GetRequest", "RedisPingInfo", "MemcachedVersion",
+                                      "PostgresSSLRequest", "RdpNegotiation", "SmbNegotiate",
+                                      "PortatlasMqtt", "PortatlasPgGssEnc"}));
   EXPECT_TRUE(builtin.IsExcluded(9100, true));
 }
 

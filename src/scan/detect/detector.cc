@@ -14,10 +14,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdlib>
-#include <csignal>
 #include <chrono>
 #include <condition_variable>
+#include <csignal>
+#include <cstdlib>
 #include <cstring>
 #include <deque>
 #include <list>
@@ -92,7 +92,7 @@ struct Job {
   bool null_wrapped = false;  // the NULL connection closed without a byte, early
   bool any_data = false;
   bool probe_data = false;  // a probe's connection got a reply: the server waits for clients
-  int probe_conns = 0;  // probe connections (not NULL ones) in flight
+  int probe_conns = 0;      // probe connections (not NULL ones) in flight
   int conns = 0;
   bool finished = false;
 };
@@ -137,8 +137,7 @@ std::string BareService(const std::string& service) {
 // change every second and would make the same server a new fingerprint each scan).
 std::string BannerHash(const std::vector<uint8_t>& reply) {
   if (reply.empty()) return "";
-  std::string text(reinterpret_cast<const char*>(reply.data()),
-                   std::min(reply.size(), kHashBytes));
+  std::string text(reinterpret_cast<const char*>(reply.data()), std::min(reply.size(), kHashBytes));
   if (text.rfind("HTTP/", 0) == 0) {
     std::string kept;
     size_t pos = 0;
@@ -202,8 +201,8 @@ struct Detector::Impl {
   Conn* Open(Worker& w, Job& job, const Probe* probe, bool tls, bool followup) {
     if (w.live_conns >= w.conn_budget) return nullptr;
     const int family = reinterpret_cast<const sockaddr*>(&job.sa)->sa_family;
-    const int fd = socket(family, (job.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                          0);
+    const int fd =
+        socket(family, (job.udp ? SOCK_DGRAM : SOCK_STREAM) | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) return nullptr;
     if (!job.udp) {
       const int one = 1;
@@ -262,10 +261,9 @@ struct Detector::Impl {
         return std::chrono::duration_cast<Ms>(t - job.start).count();
       };
       fmt::print(stderr, "detect {} {}/{}: {}{}{} phase {} from {} ms to {} ms, {} bytes\n",
-                 job.rec.ip.ToString(), job.rec.port, job.udp ? "udp" : "tcp",
-                 c.tls ? "tls " : "", c.probe != nullptr ? c.probe->name : "NULL",
-                 c.followup ? " (follow-up)" : "", static_cast<int>(c.phase), ms(c.started),
-                 ms(Clock::now()), c.in.size());
+                 job.rec.ip.ToString(), job.rec.port, job.udp ? "udp" : "tcp", c.tls ? "tls " : "",
+                 c.probe != nullptr ? c.probe->name : "NULL", c.followup ? " (follow-up)" : "",
+                 static_cast<int>(c.phase), ms(c.started), ms(Clock::now()), c.in.size());
     }
     if (c.ssl != nullptr) {
       SSL_free(c.ssl);
@@ -291,7 +289,7 @@ struct Detector::Impl {
     c.connected = Clock::now();
     if (c.out.empty()) {
       c.phase = Phase::kReading;
-      const int wait = c.probe != nullptr ? c.probe->totalwaitms
+      const int wait = c.probe != nullptr            ? c.probe->totalwaitms
                        : db->null_probe() != nullptr ? db->null_probe()->totalwaitms
                                                      : 6000;
       c.deadline = c.connected + Ms(wait);
@@ -634,7 +632,7 @@ struct Detector::Impl {
       if (c->job == &job) Close(w, *c);
     }
     ScanRecord& rec = job.rec;
-    const Found* best = job.hard.match ? &job.hard
+    const Found* best = job.hard.match   ? &job.hard
                         : job.weak.match ? &job.weak
                         : job.soft.match ? &job.soft
                                          : nullptr;

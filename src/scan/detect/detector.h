@@ -49,15 +49,15 @@
 namespace portatlas::scan {
 
 struct DetectOptions {
-  int intensity = 7;          // nmap's --version-intensity: probes of rarity <= this
-  int parallel = 4;           // probe connections in flight per port (besides the NULL probe's)
-  int max_connections = 1024; // connections in flight in all
-  int threads = 0;            // event loops; 0 = one per CPU, at most 4
+  int intensity = 7;           // nmap's --version-intensity: probes of rarity <= this
+  int parallel = 4;            // probe connections in flight per port (besides the NULL probe's)
+  int max_connections = 1024;  // connections in flight in all
+  int threads = 0;             // event loops; 0 = one per CPU, at most 4
   int connect_timeout_ms = 3000;
-  int grace_ms = 150;         // wait this long for a banner before starting the other probes
-  int idle_ms = 250;          // a reply is complete when the peer is quiet this long after it
-  int tls_silence_ms = 500;   // at most; 8 round trips of the connect, at least 100 ms
-  int followup_ms = 2000;     // the most a version follow-up probe waits
+  int grace_ms = 150;        // wait this long for a banner before starting the other probes
+  int idle_ms = 250;         // a reply is complete when the peer is quiet this long after it
+  int tls_silence_ms = 500;  // at most; 8 round trips of the connect, at least 100 ms
+  int followup_ms = 2000;    // the most a version follow-up probe waits
   int port_timeout_ms = 30000;
   // Set (by a signal handler) to stop: ports not finished are reported as they stand.
   const std::atomic<bool>* stop = nullptr;

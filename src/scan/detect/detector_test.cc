@@ -278,7 +278,8 @@ TEST(DetectorTest, UdpServiceAnswersItsProbe) {
         char buf[512];
         sockaddr_storage from{};
         socklen_t len = sizeof(from);
-        const ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
+        const ssize_t n =
+            recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
         if (n == 4 && std::string_view(buf, 4) == "ping") {
           sendto(fd, "pong 1.5", 8, 0, reinterpret_cast<sockaddr*>(&from), len);
         }

@@ -44,8 +44,8 @@ std::string TimeText(const ASN1_TIME* t) {
 }
 
 void SubjectAltNames(Writer& w, X509* cert) {
-  auto* names = static_cast<GENERAL_NAMES*>(
-      X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return;
   w.Key("san");
   w.StartArray();
@@ -58,8 +58,8 @@ void SubjectAltNames(Writer& w, X509* cert) {
       const std::string_view prefix = g->type == GEN_DNS     ? "DNS:"
                                       : g->type == GEN_EMAIL ? "email:"
                                                              : "URI:";
-      text = std::string(prefix) + std::string(reinterpret_cast<const char*>(s->data),
-                                               static_cast<size_t>(s->length));
+      text = std::string(prefix) +
+             std::string(reinterpret_cast<const char*>(s->data), static_cast<size_t>(s->length));
     } else if (g->type == GEN_IPADD) {
       const ASN1_OCTET_STRING* s = g->d.ip;
       char buf[64] = {};
