@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -43,6 +44,22 @@ bool IsValidUtf8(std::string_view s);
 
 // True when `s` is exactly `n` lower- or upper-case hexadecimal digits.
 bool IsHexOfLength(std::string_view s, size_t n);
+
+// ASCII case mapping; other bytes are left as they are (no locale).
+char LowerAscii(char c);
+std::string LowerAscii(std::string_view s);
+std::string UpperAscii(std::string_view s);
+bool EqualsIgnoreCaseAscii(std::string_view a, std::string_view b);
+
+// Splits on every `sep`, keeping empty fields: "a,,b" -> {"a", "", "b"}, "" -> {""}.
+std::vector<std::string_view> SplitOn(std::string_view s, char sep);
+
+// An RFC 9110 token (method and header names): one or more of ALPHA, DIGIT and !#$%&'*+-.^_`|~.
+bool IsHttpToken(std::string_view s);
+
+// 1 to `max_bytes` printable ASCII characters (0x21-0x7e), none of them in `forbidden`: the
+// shape of an access key id in a signature header.
+bool IsPrintableWord(std::string_view s, size_t max_bytes, std::string_view forbidden);
 
 }  // namespace portatlas
 

@@ -54,5 +54,37 @@ TEST(TextTest, Utf8Validation) {
   }
 }
 
+TEST(TextTest, AsciiCase) {
+  EXPECT_EQ(LowerAscii("X-Acs-Date: ÄB"), "x-acs-date: Äb");  // bytes past ASCII unchanged
+  EXPECT_EQ(UpperAscii("get /a?b"), "GET /A?B");
+  EXPECT_EQ(LowerAscii('Q'), 'q');
+  EXPECT_EQ(LowerAscii('['), '[');
+  EXPECT_TRUE(EqualsIgnoreCaseAscii("Content-Type", "content-TYPE"));
+  EXPECT_FALSE(EqualsIgnoreCaseAscii("Content-Type", "Content-Typ"));
+  EXPECT_FALSE(
+      EqualsIgnoreCaseAscii("a[", "A{"));  // '[' and '{' differ by 0x20 but are not letters
+  EXPECT_TRUE(EqualsIgnoreCaseAscii("", ""));
+}
+
+TEST(TextTest, SplitOnKeepsEmptyFields) {
+  EXPECT_EQ(SplitOn("a,,b", ','), (std::vector<std::string_view>{"a", "", "b"}));
+  EXPECT_EQ(SplitOn("", ';'), (std::vector<std::string_view>{""}));
+  EXPECT_EQ(SplitOn("host;", ';'), (std::vector<std::string_view>{"host", ""}));
+}
+
+TEST(TextTest, HttpTokensAndPrintableWords) {
+  EXPECT_TRUE(IsHttpToken("x-acs-content-sha256"));
+  EXPECT_TRUE(IsHttpToken("GET"));
+  EXPECT_FALSE(IsHttpToken(""));
+  EXPECT_FALSE(IsHttpToken("a b"));
+  EXPECT_FALSE(IsHttpToken("a:b"));
+  EXPECT_TRUE(IsPrintableWord("LTAI5tExample", 128, ",;"));
+  EXPECT_FALSE(IsPrintableWord("", 128, ""));
+  EXPECT_FALSE(IsPrintableWord(std::string(129, 'a'), 128, ""));
+  EXPECT_FALSE(IsPrintableWord("a,b", 128, ","));
+  EXPECT_FALSE(IsPrintableWord("a\x7f", 128, ""));
+  EXPECT_FALSE(IsPrintableWord("a b", 128, ""));
+}
+
 }  // namespace
 }  // namespace portatlas

@@ -13,13 +13,6 @@
 namespace portatlas::api::aliyun {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 // Appends the decoded pairs of a form-urlencoded string to `out`, stopping with an error past
 // kMaxParams pairs in `out`.
 Status ParseForm(std::string_view text, std::string_view where, std::vector<Param>* out,
@@ -116,7 +109,7 @@ Result<std::vector<std::string>> RpcParams::RepeatList(std::string_view name, si
 
 bool IsFormContentType(std::string_view content_type) {
   const std::string_view media = Trim(content_type.substr(0, content_type.find(';')));
-  return EqualsIgnoreCase(media, "application/x-www-form-urlencoded");
+  return EqualsIgnoreCaseAscii(media, "application/x-www-form-urlencoded");
 }
 
 Result<RpcParams> ParseRpcParams(const Request& req) {

@@ -1,7 +1,8 @@
 #include "api/aliyun/rpc_service.h"
 
 #include <fmt/format.h>
-#include <strings.h>
+
+#include "core/text.h"
 
 namespace portatlas::api::aliyun {
 namespace {
@@ -31,10 +32,6 @@ constexpr Action kActions[] = {
     {"2017-11-29", "ListUserPorts", &AvdsHandlers::ListUserPorts},
 };
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && ::strncasecmp(a.data(), b.data(), a.size()) == 0;
-}
-
 // The value of parameter `param` or header `header`; with `header_first` (a V3 request, whose
 // x-acs-* headers are signed) the header wins when both are present.
 Result<std::string> Pick(const Request& req, const RpcParams& params, std::string_view param,
@@ -42,7 +39,7 @@ Result<std::string> Pick(const Request& req, const RpcParams& params, std::strin
   PA_ASSIGN_OR_RETURN(from_param, params.Get(param));
   std::optional<std::string> from_header;
   for (const auto& [k, v] : req.headers) {
-    if (!EqualsIgnoreCase(k, header)) continue;
+    if (!EqualsIgnoreCaseAscii(k, header)) continue;
     if (from_header) return InvalidParameter(header, "The header is given more than once.");
     from_header = v;
   }
@@ -67,9 +64,9 @@ Response RpcService::Handle(const Request& req) {
 Result<Response> RpcService::Run(const Request& req, ErrorContext* ctx) {
   PA_ASSIGN_OR_RETURN(params, ParseRpcParams(req));
   PA_ASSIGN_OR_RETURN(format, params.Get("Format"));
-  if (format && EqualsIgnoreCase(*format, "XML")) {
+  if (format && EqualsIgnoreCaseAscii(*format, "XML")) {
     ctx->xml = true;
-  } else if (format && !EqualsIgnoreCase(*format, "JSON")) {
+  } else if (format && !EqualsIgnoreCaseAscii(*format, "JSON")) {
     return RpcError(ErrorKind::kInvalidArgument, "InvalidParameter.Format",
                     "Specified parameter Format is not valid.");
   }

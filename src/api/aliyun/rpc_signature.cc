@@ -17,51 +17,7 @@ constexpr size_t kMaxAccessKeyBytes = 128;
 constexpr int kMinYear = 1970;
 constexpr int kMaxYear = 2199;  // system_clock counts nanoseconds in 64 bits: about 2262
 
-char Lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = Lower(c);
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (Lower(a[i]) != Lower(b[i])) return false;
-  }
-  return true;
-}
-
-// RFC 9110 token characters (header names).
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsAccessKey(std::string_view s) {
-  if (s.empty() || s.size() > kMaxAccessKeyBytes) return false;
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    return c <= 0x20 || c >= 0x7F || std::string_view(",;=\"\\").find(c) != std::string_view::npos;
-  });
-}
-
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    const size_t end = s.find(sep, start);
-    out.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
+bool IsAccessKey(std::string_view s) { return IsPrintableWord(s, kMaxAccessKeyBytes, ",;=\"\\"); }
 
 }  // namespace
 
@@ -103,7 +59,7 @@ Result<Acs3Authorization> ParseAcs3Authorization(std::string_view header) {
   }
   s.remove_prefix(kAcs3Algorithm.size());
   std::optional<std::string_view> credential, signed_headers, signature;
-  for (const std::string_view raw_part : Split(s, ',')) {
+  for (const std::string_view raw_part : SplitOn(s, ',')) {
     const std::string_view part = Trim(raw_part);
     const size_t eq = part.find('=');
     if (eq == std::string_view::npos) return InvalidArgument("Authorization part without '='");
@@ -125,10 +81,10 @@ Result<Acs3Authorization> ParseAcs3Authorization(std::string_view header) {
   }
   Acs3Authorization out;
   out.access_key = std::string(*credential);
-  out.signature = Lower(*signature);
-  for (const std::string_view name : Split(*signed_headers, ';')) {
-    if (!IsToken(name)) return InvalidArgument("SignedHeaders holds an empty or invalid name");
-    std::string lower = Lower(name);
+  out.signature = LowerAscii(*signature);
+  for (const std::string_view name : SplitOn(*signed_headers, ';')) {
+    if (!IsHttpToken(name)) return InvalidArgument("SignedHeaders holds an empty or invalid name");
+    std::string lower = LowerAscii(name);
     if (std::find(out.signed_headers.begin(), out.signed_headers.end(), lower) !=
         out.signed_headers.end()) {
       return InvalidArgument("SignedHeaders names a header twice");
@@ -148,7 +104,7 @@ Result<std::string> V3CanonicalRequest(std::string_view method, std::string_view
   for (const std::string& name : signed_headers) {
     std::vector<std::string_view> values;
     for (const auto& [k, v] : headers) {
-      if (EqualsIgnoreCase(k, name)) values.push_back(Trim(v));
+      if (EqualsIgnoreCaseAscii(k, name)) values.push_back(Trim(v));
     }
     if (values.empty()) return InvalidArgument(fmt::format("signed header {} is missing", name));
     std::sort(values.begin(), values.end());

@@ -16,75 +16,22 @@ constexpr size_t kMaxAccessKeyChars = 128;
 constexpr int kMinSdkYear = 1970;
 constexpr int kMaxSdkYear = 2199;  // system_clock counts nanoseconds in 64 bits: about 2262
 
-char LowerAscii(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
-
-std::string LowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = LowerAscii(c);
-  return out;
-}
-
-std::string UpperAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
-  return out;
-}
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
-  }
-  return true;
-}
-
-// RFC 9110 token characters (method and header names).
-bool IsToken(std::string_view s) {
-  if (s.empty()) return false;
-  for (const char c : s) {
-    const bool alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
-    if (!alnum && std::string_view("!#$%&'*+-.^_`|~").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-bool IsAccessKey(std::string_view s) {
-  if (s.empty() || s.size() > kMaxAccessKeyChars) return false;
-  for (const char c : s) {
-    if (c <= 0x20 || c >= 0x7F || std::string_view(",;=\"\\").find(c) != std::string_view::npos) {
-      return false;
-    }
-  }
-  return true;
-}
-
-std::vector<std::string_view> Split(std::string_view s, char sep) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  while (true) {
-    const size_t end = s.find(sep, start);
-    out.push_back(s.substr(start, end == std::string_view::npos ? end : end - start));
-    if (end == std::string_view::npos) return out;
-    start = end + 1;
-  }
-}
+bool IsAccessKey(std::string_view s) { return IsPrintableWord(s, kMaxAccessKeyChars, ",;=\"\\"); }
 
 // The values of every header field named `name`, compared ASCII case-insensitively.
 std::vector<std::string_view> HeaderValues(const WireRequest& req, std::string_view name) {
   std::vector<std::string_view> out;
   for (const auto& [n, v] : req.headers) {
-    if (EqualsIgnoreCase(n, name)) out.push_back(v);
+    if (EqualsIgnoreCaseAscii(n, name)) out.push_back(v);
   }
   return out;
 }
 
 Result<std::vector<std::string>> ParseSignedHeaders(std::string_view value) {
   std::vector<std::string> names;
-  for (const std::string_view raw : Split(value, ';')) {
+  for (const std::string_view raw : SplitOn(value, ';')) {
     const std::string_view name = Trim(raw);
-    if (!IsToken(name)) return InvalidArgument("SignedHeaders holds an empty or invalid name");
+    if (!IsHttpToken(name)) return InvalidArgument("SignedHeaders holds an empty or invalid name");
     std::string lower = LowerAscii(name);
     if (std::find(names.begin(), names.end(), lower) != names.end()) {
       return InvalidArgument("SignedHeaders names a header twice");
@@ -101,7 +48,7 @@ Status SplitTarget(std::string_view target, std::string_view* path, std::string_
   }
   std::string_view rest = target;
   const auto starts_with = [&](std::string_view p) {
-    return rest.size() >= p.size() && EqualsIgnoreCase(rest.substr(0, p.size()), p);
+    return rest.size() >= p.size() && EqualsIgnoreCaseAscii(rest.substr(0, p.size()), p);
   };
   if (starts_with("http://") || starts_with("https://")) {
     rest.remove_prefix(rest.find("//") + 2);
@@ -136,7 +83,7 @@ Result<std::string> CanonicalUri(std::string_view path) {
 
 Result<std::string> CanonicalQuery(std::string_view query) {
   std::vector<std::pair<std::string, std::string>> pairs;
-  for (const std::string_view piece : Split(query, '&')) {
+  for (const std::string_view piece : SplitOn(query, '&')) {
     if (piece.empty()) continue;
     const size_t eq = piece.find('=');
     Result<std::string> name = PercentDecode(piece.substr(0, eq), /*plus_is_space=*/true);
@@ -185,7 +132,7 @@ Result<std::string> PayloadHash(const WireRequest& req) {
     return std::string(kUnsignedPayload);
   }
   std::string hash = Sha256Hex(req.body);
-  if (!declared.empty() && !EqualsIgnoreCase(Trim(declared.front()), hash)) {
+  if (!declared.empty() && !EqualsIgnoreCaseAscii(Trim(declared.front()), hash)) {
     return InvalidArgument("X-Sdk-Content-Sha256 does not match the body");
   }
   // The SDK signs the header's text as given when there is one.
@@ -210,7 +157,7 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header) {
   }
   s.remove_prefix(kSdkAlgorithm.size());
   std::optional<std::string_view> access, signed_headers, signature;
-  for (const std::string_view raw_part : Split(s, ',')) {
+  for (const std::string_view raw_part : SplitOn(s, ',')) {
     const std::string_view part = Trim(raw_part);
     const size_t eq = part.find('=');
     if (eq == std::string_view::npos) return InvalidArgument("Authorization part without '='");
@@ -237,7 +184,7 @@ Result<SdkAuthorization> ParseSdkAuthorization(std::string_view header) {
 
 Result<std::string> CanonicalRequest(const WireRequest& req,
                                      const std::vector<std::string>& signed_headers) {
-  if (!IsToken(req.method)) return InvalidArgument("request method is empty or not a token");
+  if (!IsHttpToken(req.method)) return InvalidArgument("request method is empty or not a token");
   std::string_view path, query;
   PA_RETURN_IF_ERROR(SplitTarget(req.target, &path, &query));
   Result<std::string> uri = CanonicalUri(path);
