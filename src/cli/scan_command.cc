@@ -70,6 +70,7 @@ struct ScanArgs {
   bool version_all = false;
   std::string service_probes = "/usr/share/nmap/nmap-service-probes";
   int version_parallel = 4;
+  int version_per_host = 8;
   int version_timeout_ms = 30000;
 };
 
@@ -503,6 +504,7 @@ int RunScan(const ScanArgs& a) {
     scan::DetectOptions o;
     o.intensity = a.version_all ? 9 : a.version_light ? 2 : a.version_intensity;
     o.parallel = a.version_parallel;
+    o.per_host = a.version_per_host;
     o.port_timeout_ms = a.version_timeout_ms;
     o.stop = &g_stop;
     auto started = scan::Detector::Start(*probe_db, o,
@@ -683,6 +685,10 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
   cmd->add_option("--version-parallel", args->version_parallel,
                   "-sV: probe connections at once per port")
       ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  cmd->add_option("--version-per-host", args->version_per_host,
+                  "-sV: ports of one address detected at once")
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   cmd->add_option("--version-timeout-ms", args->version_timeout_ms,
                   "-sV: the most one port's detection takes")

@@ -25,6 +25,7 @@
 #include <optional>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "scan/detect/detector_refine.h"
 #include "scan/detect/tls_facts.h"
@@ -172,7 +173,8 @@ struct Detector::Impl {
     bool closing = false;          // under mu
     std::list<std::unique_ptr<Job>> jobs;
     std::list<std::unique_ptr<Conn>> conns;
-    std::vector<Conn*> dead;  // closed this round, freed at its end
+    std::vector<Conn*> dead;                         // closed this round, freed at its end
+    std::unordered_map<std::string, int> host_jobs;  // ports of each address being detected
     int conn_budget = 0;
     int live_conns = 0;
     int max_jobs = 1;
@@ -186,7 +188,6 @@ struct Detector::Impl {
   std::mutex done_mu;
   SslCtxPtr ssl_ctx;
   std::vector<std::unique_ptr<Worker>> workers;
-  std::atomic<size_t> next_worker{0};
   bool finished = false;
 
   ~Impl() {
@@ -505,7 +506,13 @@ struct Detector::Impl {
 
   // ---- jobs ----
 
+  static std::string HostKey(const IpAddr& ip) {
+    return std::string(reinterpret_cast<const char*>(ip.bytes.data()), ip.bytes.size()) +
+           (ip.family == Family::kIpv4 ? '4' : '6');
+  }
+
   void Begin(Worker& w, ScanRecord rec) {
+    ++w.host_jobs[HostKey(rec.ip)];
     auto job = std::make_unique<Job>();
     job->rec = std::move(rec);
     job->udp = job->rec.proto == Proto::kUdp;
@@ -628,6 +635,8 @@ struct Detector::Impl {
   void End(Worker& w, Job& job) {
     if (job.finished) return;
     job.finished = true;
+    const auto host = w.host_jobs.find(HostKey(job.rec.ip));
+    if (host != w.host_jobs.end() && --host->second <= 0) w.host_jobs.erase(host);
     for (auto& c : w.conns) {
       if (c->job == &job) Close(w, *c);
     }
@@ -750,9 +759,25 @@ struct Detector::Impl {
       bool closing;
       {
         std::lock_guard lock(w.mu);
-        while (!w.queue.empty() && static_cast<int>(w.jobs.size() + start.size()) < w.max_jobs) {
-          start.push_back(std::move(w.queue.front()));
-          w.queue.pop_front();
+        // In order, but an address at its per_host limit waits while others go ahead (looking
+        // at most kMaxSkipped ports past the first that waits).
+        constexpr int kMaxSkipped = 256;
+        int skipped = 0;
+        std::unordered_map<std::string, int> taking;
+        for (auto it = w.queue.begin();
+             it != w.queue.end() && skipped < kMaxSkipped &&
+             static_cast<int>(w.jobs.size() + start.size()) < w.max_jobs;) {
+          const std::string host = HostKey(it->ip);
+          const auto known = w.host_jobs.find(host);
+          const int busy = (known == w.host_jobs.end() ? 0 : known->second) + taking[host];
+          if (busy >= opt.per_host) {
+            ++skipped;
+            ++it;
+            continue;
+          }
+          ++taking[host];
+          start.push_back(std::move(*it));
+          it = w.queue.erase(it);
         }
         closing = w.closing && w.queue.empty();
       }
@@ -824,7 +849,9 @@ Result<std::unique_ptr<Detector>> Detector::Start(const ProbeDb& db, const Detec
 }
 
 void Detector::Add(ScanRecord record) {
-  auto& w = *impl_->workers[impl_->next_worker.fetch_add(1) % impl_->workers.size()];
+  // An address's ports all go to one event loop, which holds them to `per_host` at a time.
+  const size_t h = std::hash<std::string>{}(Impl::HostKey(record.ip));
+  auto& w = *impl_->workers[h % impl_->workers.size()];
   {
     std::lock_guard lock(w.mu);
     w.queue.push_back(std::move(record));

@@ -52,6 +52,7 @@ struct DetectOptions {
   int intensity = 7;           // nmap's --version-intensity: probes of rarity <= this
   int parallel = 4;            // probe connections in flight per port (besides the NULL probe's)
   int max_connections = 1024;  // connections in flight in all
+  int per_host = 8;            // ports of one address detected at once (the rest wait their turn)
   int threads = 0;             // event loops; 0 = one per CPU, at most 4
   int connect_timeout_ms = 3000;
   int grace_ms = 150;        // wait this long for a banner before starting the other probes

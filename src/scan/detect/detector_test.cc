@@ -328,5 +328,37 @@ TEST(DetectorTest, ManyPortsAreDetectedTogether) {
   }
 }
 
+TEST(DetectorTest, PortsOfOneAddressAreDetectedAFewAtATime) {
+  // Six banner services on 127.0.0.1 that keep each connection a while: with per_host 1 and one
+  // probe connection per port, no more than one port's connections (NULL, probe, TLS) are open
+  // at once.
+  std::atomic<int> open{0}, most{0};
+  auto serve = [&](int fd) {
+    const int now = ++open;
+    int seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
+    }
+    SendAll(fd, testing_banners::kOpenSsh);
+    std::string got;
+    ReadUntil(fd, "never", &got, 200);
+    --open;
+  };
+  std::vector<std::unique_ptr<TestServer>> servers;
+  std::vector<ScanRecord> ports;
+  for (int i = 0; i < 6; ++i) {
+    servers.push_back(std::make_unique<TestServer>(serve));
+    ports.push_back(Port(servers.back()->port()));
+  }
+  const ProbeDb db = ProbeDb::BuiltIn();
+  DetectOptions o;
+  o.per_host = 1;
+  o.parallel = 1;
+  o.threads = 2;
+  auto out = DetectServices(db, ports, o);
+  ASSERT_TRUE(out);
+  for (const ScanRecord& r : *out) EXPECT_EQ(r.service, "ssh");
+  EXPECT_LE(most.load(), 3);
+}
+
 }  // namespace
 }  // namespace portatlas::scan
