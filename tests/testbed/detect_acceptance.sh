@@ -87,4 +87,25 @@ xml_problems="$(
 )"
 check "-oX carries the same services with method=\"probed\"" "$xml_problems"
 
+# Without nmap's file (nmap-common not installed): the built-in probes still name the service of
+# every TCP port they cover, over both families (DNS over TCP is not among them).
+if ip netns exec "$ns" "$bin" scan --syn -sV --service-probes "$work/no-such-file" \
+  -p "T:$tcp_ports" --allow 198.18.0.0/15 --allow 2001:2::/48 "198.18.0.1-198.18.0.$last" \
+  "2001:2::1-2001:2::$last" -oJ "$work/builtin.json" 2>"$work/builtin.log"; then
+  jq -r '[("\(.ip) \(.protocol) \(.port)"), (.service // ""), (.product // ""), (.version // ""),
+          "", ""] | @tsv' "$work/builtin.json" | sort >"$work/builtin.tsv"
+  awk -F'\t' 'NR == 1 || ($2 == "tcp" && $4 != "domain")' "$truth" >"$work/truth-builtin"
+  awk -F'\t' -v ours="$work/builtin.tsv" -f "$here/lib/judge_services.awk" "$work/truth-builtin" \
+    >"$work/verdicts-builtin.txt"
+  read -r _ rows svc_ok prod_ok _ < <(grep '^RATES' "$work/verdicts-builtin.txt")
+  echo "detect_acceptance: built-in probes only: service $svc_ok/$rows, product $prod_ok/$rows"
+  grep -q "using the built-in probes" "$work/builtin.log" &&
+    builtin_problems="$(grep -E '^(SERVICE|MISS)' "$work/verdicts-builtin.txt" || true)" ||
+    builtin_problems="the scan did not say it fell back to the built-in probes"
+else
+  builtin_problems="$(tail -3 "$work/builtin.log")"
+fi
+check "built-in probes (no nmap-service-probes) name every TCP service they cover" \
+  "$builtin_problems"
+
 harness_tally

@@ -10,6 +10,7 @@
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
+#include <algorithm>
 #include <ctime>
 #include <string_view>
 
@@ -31,8 +32,11 @@ std::string NameText(const X509_NAME* name) {
   X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253);  // bytes over 0x7f escaped: ASCII out
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio, &data);
-  std::string text(data, n > 0 ? static_cast<size_t>(n) : 0);
+  std::string text(data, n > 0 ? static_cast<size_t>(std::min<long>(n, 1024)) : 0);
   BIO_free(bio);
+  for (char& c : text) {
+    if (c < 0x20 || c > 0x7e) c = '?';  // RFC 2253 escaping leaves none; a guard all the same
+  }
   return text;
 }
 
@@ -94,13 +98,20 @@ SslCtxPtr NewDetectionTlsContext() {
 }
 
 std::string TlsFactsJson(SSL* ssl) {
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  X509* cert = SSL_get1_peer_certificate(ssl);
+  std::string json = TlsFactsJson(SSL_get_version(ssl),
+                                  cipher != nullptr ? SSL_CIPHER_get_name(cipher) : "", cert);
+  X509_free(cert);
+  return json;
+}
+
+std::string TlsFactsJson(std::string_view version, std::string_view cipher, X509* cert) {
   rapidjson::StringBuffer buf;
   Writer w(buf);
   w.StartObject();
-  Str(w, "version", SSL_get_version(ssl));
-  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
-  if (cipher != nullptr) Str(w, "cipher", SSL_CIPHER_get_name(cipher));
-  X509* cert = SSL_get1_peer_certificate(ssl);
+  Str(w, "version", version);
+  Str(w, "cipher", cipher);
   if (cert != nullptr) {
     const std::string subject = NameText(X509_get_subject_name(cert));
     const std::string issuer = NameText(X509_get_issuer_name(cert));
@@ -118,7 +129,6 @@ std::string TlsFactsJson(SSL* ssl) {
       Str(w, "sha256", hex);
     }
     SubjectAltNames(w, cert);
-    X509_free(cert);
   }
   w.EndObject();
   return buf.GetString();

@@ -16,6 +16,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 
 namespace portatlas::scan {
 
@@ -29,6 +30,11 @@ SslCtxPtr NewDetectionTlsContext();
 
 // The facts of the session on `ssl` (after a finished handshake) as a JSON object.
 std::string TlsFactsJson(SSL* ssl);
+
+// The same from parts: the protocol version and cipher names ("" to leave out) and the peer's
+// certificate (nullptr: none). Printable ASCII whatever the certificate holds (names escaped as
+// RFC 2253 does, other SAN entries dropped).
+std::string TlsFactsJson(std::string_view version, std::string_view cipher, X509* cert);
 
 }  // namespace portatlas::scan
 

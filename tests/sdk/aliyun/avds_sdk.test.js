@@ -5,27 +5,24 @@
 // 127.0.0.1. The scan task they read is made by a real `portatlas scan` of a loopback listener.
 // Nobody in this project wrote the client side.
 //
-//   PORTATLAS_BIN=/path/to/portatlas node --test avds_sdk.test.js
+//   PORTATLAS_BIN=/path/to/portatlas node --test aliyun/avds_sdk.test.js
 //
 // Normally run through run.sh (CTest label "sdk"), which installs the pinned packages outside the
-// source tree. How the clients behave: /work/shared/spec/api-reference.md §6.
+// source tree and copies this file to aliyun/ beside common/ (harness.js: the server, tokens, the
+// raw HTTP client). How the clients behave: /work/shared/spec/api-reference.md §6.
 //
 // Everything listens on and talks to 127.0.0.1 only.
 
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, execFile, execFileSync } = require('node:child_process');
+const { execFile } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const http = require('node:http');
 const net = require('node:net');
-const os = require('node:os');
-const path = require('node:path');
+const {
+  BIN, LOOPBACK, REQUEST_TIMEOUT_MS, Server, createToken, freePort, makeTempRoot, removeTempRoot,
+} = require('../common/harness');
 
-const BIN = process.env.PORTATLAS_BIN;
-const LOOPBACK = '127.0.0.1';
-const START_DEADLINE_MS = 30000;
-const REQUEST_TIMEOUT_MS = 10000;
 const PROJECT = 'aliyun-sdk-project';
 const VERSION = '2017-11-29';
 const HOST_ID = 'avds.aliyuncs.com';
@@ -33,11 +30,7 @@ const UUID_RE = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/
 const SCAN_TASK = 'sdk loopback scan';
 
 // ---- isolation: temp root, HOME, data dir (before the clients are loaded) -------------------
-const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'portatlas-sdk-aliyun-'));
-const HOME = path.join(ROOT, 'home');
-const DATA = path.join(ROOT, 'data');
-fs.mkdirSync(HOME);
-fs.mkdirSync(DATA);
+const { root: ROOT, home: HOME, data: DATA } = makeTempRoot('portatlas-sdk-aliyun-');
 process.env.HOME = HOME; // @alicloud/credentials looks for ~/.alibabacloud/credentials
 
 const RPCClient = require('@alicloud/pop-core').RPCClient;
@@ -47,113 +40,14 @@ const POP_VERSION = require('@alicloud/pop-core/package.json').version;
 const OPENAPI_VERSION = require('@alicloud/openapi-client/package.json').version;
 
 // ---- helpers -----------------------------------------------------------------------------------
+const server = new Server(DATA);
 const state = {
-  server: null, stderr: '', base: null, port: 0, aksk: null, other: null, token: null,
-  listener: null, openPort: 0, scanTaskId: 0, richTaskId: 0, foreignTaskId: 0,
+  aksk: null, other: null, token: null, listener: null, openPort: 0, scanTaskId: 0, richTaskId: 0,
+  foreignTaskId: 0,
 };
 
-function portatlas(args) {
-  return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, LOOPBACK, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// A plain loopback HTTP request (no client library): {status, headers, body, json}.
-function rawRequest({ method = 'GET', port = state.port, target, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: LOOPBACK, port, method, path: target, headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${target}: timed out`)));
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-function exited(child) {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-// Starts `portatlas serve` on a free loopback port and waits (with a deadline) until /healthz
-// answers. Retries on another port if the chosen one was taken in the meantime.
-async function startServer() {
-  for (let attempt = 1; attempt <= 5; ++attempt) {
-    const port = await freePort();
-    state.stderr = '';
-    const child = spawn(BIN, ['serve', '--data-dir', DATA, '--listen', `${LOOPBACK}:${port}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c) => { state.stderr += c; });
-    child.stderr.on('data', (c) => { state.stderr += c; });
-    const exit = new Promise((resolve) => child.once('exit', resolve));
-    state.server = child;
-    state.port = port;
-    const deadline = Date.now() + START_DEADLINE_MS;
-    let pause = 5;
-    while (Date.now() < deadline && !exited(child)) {
-      try {
-        const r = await rawRequest({ target: '/healthz', port });
-        if (r.status === 200) {
-          state.base = `http://${LOOPBACK}:${port}`;
-          return;
-        }
-      } catch { /* not listening yet */ }
-      // Poll interval, raced against the server dying: not a fixed wait for readiness.
-      await Promise.race([exit, new Promise((r) => setTimeout(r, pause))]);
-      pause = Math.min(pause * 2, 200);
-    }
-    if (!exited(child)) {
-      await stopServer();
-      throw new Error(`portatlas serve did not answer /healthz within ${START_DEADLINE_MS} ms:\n${state.stderr}`);
-    }
-    state.server = null;
-    if (!/in use|EADDRINUSE|bind/i.test(state.stderr)) {
-      throw new Error(`portatlas serve exited (${child.exitCode ?? child.signalCode}):\n${state.stderr}`);
-    }
-  }
-  throw new Error(`portatlas serve could not bind a free port:\n${state.stderr}`);
-}
-
-async function stopServer() {
-  const child = state.server;
-  state.server = null;
-  if (!child || exited(child)) return;
-  const exit = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  let timer;
-  const killed = await Promise.race([exit.then(() => false),
-    new Promise((r) => { timer = setTimeout(() => r(true), 10000); })]);
-  clearTimeout(timer);
-  if (killed && !exited(child)) {
-    child.kill('SIGKILL');
-    await exit;
-  }
-}
-
-// Whatever happens (an uncaught error, a failed hook), never leave the server running.
-process.on('exit', () => {
-  if (state.server && !exited(state.server)) state.server.kill('SIGKILL');
-});
-
 async function native(method, target, body) {
-  const r = await rawRequest({
+  const r = await server.request({
     method, target, headers: { 'X-Auth-Token': state.token, 'Content-Type': 'application/json' },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
@@ -164,7 +58,7 @@ async function native(method, target, body) {
 // `portatlas scan -sV` of the given ports on 127.0.0.1, reporting to the server as a scan task.
 function scan(ports, task) {
   return new Promise((resolve, reject) => {
-    execFile(BIN, ['scan', '-sV', '-p', ports.join(','), LOOPBACK, '--server', state.base,
+    execFile(BIN, ['scan', '-sV', '-p', ports.join(','), LOOPBACK, '--server', server.base,
       '--token', state.token, '--task', task], { encoding: 'utf8', timeout: 120000 },
     (err, stdout, stderr) => (err ? reject(new Error(`portatlas scan: ${err.message}\n${stderr}`)) : resolve(stdout)));
   });
@@ -174,7 +68,7 @@ function scan(ports, task) {
 const key = (over = {}) => ({ ak: state.aksk.ak, sk: state.aksk.sk, ...over });
 
 function popClient(k = key()) {
-  return new RPCClient({ accessKeyId: k.ak, accessKeySecret: k.sk, endpoint: state.base, apiVersion: VERSION });
+  return new RPCClient({ accessKeyId: k.ak, accessKeySecret: k.sk, endpoint: server.base, apiVersion: VERSION });
 }
 
 // pop-core: params may override the common ones (SignatureNonce, Timestamp, Format), as it lets them.
@@ -185,7 +79,7 @@ function pop(action, params = {}, { method = 'GET', k } = {}) {
 }
 
 function teaClient(k = key(), { v1 = false } = {}) {
-  const config = { accessKeyId: k.ak, accessKeySecret: k.sk, endpoint: `${LOOPBACK}:${state.port}`, protocol: 'http' };
+  const config = { accessKeyId: k.ak, accessKeySecret: k.sk, endpoint: `${LOOPBACK}:${server.port}`, protocol: 'http' };
   if (v1) config.signatureAlgorithm = 'v2'; // the V1 (HMAC-SHA1) path, doRPCRequest
   return new OpenApi.default(new OpenApi.Config(config));
 }
@@ -275,12 +169,12 @@ describe(`@alicloud/pop-core ${POP_VERSION} and @alicloud/openapi-client ${OPENA
   before(async () => {
     assert.ok(BIN, 'set PORTATLAS_BIN to the portatlas binary');
     assert.ok(fs.existsSync(BIN), `no portatlas binary at ${BIN}`);
-    state.aksk = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', PROJECT, '--aksk']));
+    state.aksk = createToken(DATA, PROJECT, { aksk: true });
     assert.ok(state.aksk.ak && state.aksk.sk, 'token create --aksk printed no ak/sk');
-    state.other = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', 'another-project', '--aksk']));
-    state.token = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', PROJECT])).token;
-    const otherToken = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', 'another-project'])).token;
-    await startServer();
+    state.other = createToken(DATA, 'another-project', { aksk: true });
+    state.token = createToken(DATA, PROJECT).token;
+    const otherToken = createToken(DATA, 'another-project').token;
+    await server.start();
 
     // A real scan with service detection of a loopback listener that greets like Debian's
     // OpenSSH (open) and a port nobody listens on (closed). The scanner closes with a reset
@@ -305,15 +199,15 @@ describe(`@alicloud/pop-core ${POP_VERSION} and @alicloud/openapi-client ${OPENA
     await native('POST', `/v1/scan-tasks/${rich.task_id}/progress`, { probes_done: 4, status: 'done' });
 
     // Another project's task, which this project's key must not see.
-    const foreign = await rawRequest({ method: 'POST', target: '/v1/scan-tasks', headers: { 'X-Auth-Token': otherToken, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'theirs', kind: 'connect' }) });
+    const foreign = await server.request({ method: 'POST', target: '/v1/scan-tasks', headers: { 'X-Auth-Token': otherToken, 'Content-Type': 'application/json' }, body: JSON.stringify({ name: 'theirs', kind: 'connect' }) });
     assert.equal(foreign.status, 201, foreign.body);
     state.foreignTaskId = foreign.json.task_id;
   });
 
   after(async () => {
     if (state.listener) state.listener.close();
-    await stopServer();
-    if (!process.env.PORTATLAS_SDK_KEEP_TMP) fs.rmSync(ROOT, { recursive: true, force: true });
+    await server.stop();
+    removeTempRoot(ROOT);
   });
 
   describe('DescribeScanSessions', () => {
@@ -483,7 +377,7 @@ describe(`@alicloud/pop-core ${POP_VERSION} and @alicloud/openapi-client ${OPENA
     it('parameters split between the query and a form body are signed as their union', async () => {
       const p = signV1('POST', { Action: 'DescribePorts', TaskId: String(state.richTaskId), PageSize: '1' });
       const { TaskId, PageSize, ...rest } = p;
-      const r = await rawRequest({
+      const r = await server.request({
         method: 'POST', target: `/?${form(rest)}`,
         headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: form({ TaskId, PageSize }),
       });
@@ -493,11 +387,11 @@ describe(`@alicloud/pop-core ${POP_VERSION} and @alicloud/openapi-client ${OPENA
     });
 
     it('Format=XML answers XML, errors included', async () => {
-      const ok = await rawRequest({ target: `/?${form(signV1('GET', { Action: 'DescribePorts', TaskId: String(state.richTaskId), Format: 'XML' }))}` });
+      const ok = await server.request({ target: `/?${form(signV1('GET', { Action: 'DescribePorts', TaskId: String(state.richTaskId), Format: 'XML' }))}` });
       assert.equal(ok.status, 200, ok.body);
       assert.equal(ok.headers['content-type'], 'text/xml;charset=utf-8');
       assert.match(ok.body, /^<\?xml version="1.0" encoding="UTF-8"\?><DescribePortsResponse><RequestId>[0-9A-F-]{36}<\/RequestId><Total>2<\/Total><Records><Port>22<\/Port>/);
-      const bad = await rawRequest({ target: `/?${form(signV1('GET', { Action: 'DescribePorts', TaskId: String(state.richTaskId), Format: 'XML', PageSize: '11' }))}` });
+      const bad = await server.request({ target: `/?${form(signV1('GET', { Action: 'DescribePorts', TaskId: String(state.richTaskId), Format: 'XML', PageSize: '11' }))}` });
       assert.equal(bad.status, 400);
       assert.match(bad.body, /<Error><RequestId>[0-9A-F-]{36}<\/RequestId><HostId>avds.aliyuncs.com<\/HostId><Code>InvalidParameter<\/Code>/);
     });

@@ -3,10 +3,11 @@
 // pinned in package.json / package-lock.json) talks AK/SK-signed HSS v5 to a real
 // `portatlas serve` on 127.0.0.1. Nobody in this project wrote the client side.
 //
-//   PORTATLAS_BIN=/path/to/portatlas node --test hss_sdk.test.js
+//   PORTATLAS_BIN=/path/to/portatlas node --test huawei/hss_sdk.test.js
 //
 // Normally run through run.sh (CTest label "sdk"), which installs the pinned packages outside the
-// source tree. Quirks of the package (docs: /work/shared/spec/api-reference.md §2.3): it needs
+// source tree and copies this file to huawei/ beside common/ (harness.js: the server, tokens, the
+// raw HTTP client). Quirks of the package (docs: /work/shared/spec/api-reference.md §2.3): it needs
 // `uuid` without declaring it (pinned here), writes ~/.huaweicloud/application_id (HOME is pointed
 // at a temp dir below, before the package is loaded) and logs every error response through
 // log4js to stdout (harmless noise in the test output).
@@ -15,28 +16,18 @@
 
 const { describe, it, before, after } = require('node:test');
 const assert = require('node:assert/strict');
-const { spawn, execFileSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const http = require('node:http');
-const net = require('node:net');
-const os = require('node:os');
 const path = require('node:path');
+const { BIN, LOOPBACK, Server, createToken, makeTempRoot, removeTempRoot } = require('../common/harness');
 
-const BIN = process.env.PORTATLAS_BIN;
-const LOOPBACK = '127.0.0.1';
-const START_DEADLINE_MS = 30000;
-const REQUEST_TIMEOUT_MS = 10000;
 const PROJECT = '0123456789abcdef0123456789abcdef';
 const SKEW_OK_MS = 14 * 60 * 1000; // inside the 15-minute window the gateway allows
 const SKEW_BAD_MS = 16 * 60 * 1000; // outside it
 
 // ---- isolation: temp root, HOME, data dir (before the SDK is loaded) -------------------------
-const ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'portatlas-sdk-'));
-const HOME = path.join(ROOT, 'home');
-const DATA = path.join(ROOT, 'data');
-fs.mkdirSync(HOME);
-fs.mkdirSync(DATA);
+const { root: ROOT, home: HOME, data: DATA } = makeTempRoot('portatlas-sdk-');
 process.env.HOME = HOME; // os.homedir() reads $HOME: the SDK writes HOME/.huaweicloud/application_id
 
 const SDK = '@huaweicloud/huaweicloud-sdk-core';
@@ -103,109 +94,10 @@ const STATUSES = ['normal', 'danger', 'unknow', 'unknown'];
 const PORT_FIELDS = ['agent_id', 'container_id', 'host_id', 'laddr', 'path', 'pid', 'port', 'status', 'type'];
 
 // ---- helpers -----------------------------------------------------------------------------------
-const state = { server: null, stderr: '', base: null, port: 0, aksk: null, token: null };
+const server = new Server(DATA);
+const state = { aksk: null, token: null };
 
-function portatlas(args) {
-  return execFileSync(BIN, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 60000 });
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, LOOPBACK, () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-// A plain loopback HTTP request (not the SDK): {status, headers, body, json}.
-function rawRequest({ method = 'GET', port = state.port, target, headers = {}, body }) {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: LOOPBACK, port, method, path: target, headers, timeout: REQUEST_TIMEOUT_MS }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        let json;
-        try { json = JSON.parse(text); } catch { json = undefined; }
-        resolve({ status: res.statusCode, headers: res.headers, body: text, json });
-      });
-      res.on('error', reject);
-    });
-    req.on('timeout', () => req.destroy(new Error(`${method} ${target}: timed out`)));
-    req.on('error', reject);
-    if (body !== undefined) req.write(body);
-    req.end();
-  });
-}
-
-function exited(child) {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-// Starts `portatlas serve` on a free loopback port and waits (with a deadline) until /healthz
-// answers. Retries on another port if the chosen one was taken in the meantime.
-async function startServer() {
-  for (let attempt = 1; attempt <= 5; ++attempt) {
-    const port = await freePort();
-    state.stderr = '';
-    const child = spawn(BIN, ['serve', '--data-dir', DATA, '--listen', `${LOOPBACK}:${port}`],
-      { stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout.on('data', (c) => { state.stderr += c; });
-    child.stderr.on('data', (c) => { state.stderr += c; });
-    const exit = new Promise((resolve) => child.once('exit', resolve));
-    state.server = child;
-    state.port = port;
-    const deadline = Date.now() + START_DEADLINE_MS;
-    let pause = 5;
-    while (Date.now() < deadline && !exited(child)) {
-      try {
-        const r = await rawRequest({ target: '/healthz', port });
-        if (r.status === 200) {
-          state.base = `http://${LOOPBACK}:${port}`;
-          return;
-        }
-      } catch { /* not listening yet */ }
-      // Poll interval, raced against the server dying: not a fixed wait for readiness.
-      await Promise.race([exit, new Promise((r) => setTimeout(r, pause))]);
-      pause = Math.min(pause * 2, 200);
-    }
-    if (!exited(child)) {
-      await stopServer();
-      throw new Error(`portatlas serve did not answer /healthz within ${START_DEADLINE_MS} ms:\n${state.stderr}`);
-    }
-    state.server = null;
-    if (!/in use|EADDRINUSE|bind/i.test(state.stderr)) {
-      throw new Error(`portatlas serve exited (${child.exitCode ?? child.signalCode}):\n${state.stderr}`);
-    }
-  }
-  throw new Error(`portatlas serve could not bind a free port:\n${state.stderr}`);
-}
-
-async function stopServer() {
-  const child = state.server;
-  state.server = null;
-  if (!child || exited(child)) return;
-  const exit = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  let timer;
-  const killed = await Promise.race([exit.then(() => false),
-    new Promise((r) => { timer = setTimeout(() => r(true), 10000); })]);
-  clearTimeout(timer);
-  if (killed && !exited(child)) {
-    child.kill('SIGKILL');
-    await exit;
-  }
-}
-
-// Whatever happens (an uncaught error, a failed hook), never leave the server running.
-process.on('exit', () => {
-  if (state.server && !exited(state.server)) state.server.kill('SIGKILL');
-});
-
-function sdkClient({ ak = state.aksk.ak, sk = state.aksk.sk, projectId = PROJECT, endpoint = state.base } = {}) {
+function sdkClient({ ak = state.aksk.ak, sk = state.aksk.sk, projectId = PROJECT, endpoint = server.base } = {}) {
   const cred = new BasicCredentials().withAk(ak).withSk(sk).withProjectId(projectId);
   return new ClientBuilder((hc) => hc).withCredential(cred).withEndpoint(endpoint).build();
 }
@@ -265,14 +157,14 @@ describe(`@huaweicloud/huaweicloud-sdk-core ${SDK_VERSION} (node ${process.versi
     assert.ok(BIN, 'set PORTATLAS_BIN to the portatlas binary');
     assert.ok(fs.existsSync(BIN), `no portatlas binary at ${BIN}`);
     // One credential made before serve starts, one while it runs: both must work.
-    state.aksk = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', PROJECT, '--aksk']));
+    state.aksk = createToken(DATA, PROJECT, { aksk: true });
     assert.equal(state.aksk.project, PROJECT);
     assert.ok(state.aksk.ak && state.aksk.sk, 'token create --aksk printed no ak/sk');
-    await startServer();
-    state.token = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', PROJECT]));
+    await server.start();
+    state.token = createToken(DATA, PROJECT);
     assert.ok(state.token.token, 'token create printed no token');
 
-    const r = await rawRequest({
+    const r = await server.request({
       method: 'POST', target: '/v1/ingest/ports',
       headers: { 'X-Auth-Token': state.token.token, 'Content-Type': 'application/json' },
       body: JSON.stringify({ snapshots: SNAPSHOTS }),
@@ -288,8 +180,8 @@ describe(`@huaweicloud/huaweicloud-sdk-core ${SDK_VERSION} (node ${process.versi
   });
 
   after(async () => {
-    await stopServer();
-    if (!process.env.PORTATLAS_SDK_KEEP_TMP) fs.rmSync(ROOT, { recursive: true, force: true });
+    await server.stop();
+    removeTempRoot(ROOT);
   });
 
   describe('ListPorts (GET /v5/{project_id}/asset/ports)', () => {
@@ -452,7 +344,7 @@ describe(`@huaweicloud/huaweicloud-sdk-core ${SDK_VERSION} (node ${process.versi
     });
 
     it('a credential of another project cannot read this project', async () => {
-      const other = JSON.parse(portatlas(['token', 'create', '--data-dir', DATA, '--project', 'other-project', '--aksk']));
+      const other = createToken(DATA, 'other-project', { aksk: true });
       const c = sdkClient({ ak: other.ak, sk: other.sk, projectId: other.project });
       const own = await listPortStatistics({}, c);
       assert.deepEqual([own.httpStatusCode, own.total_num], [200, 0]);

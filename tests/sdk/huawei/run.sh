@@ -2,53 +2,12 @@
 # Runs the Huawei SDK client-compatibility test (hss_sdk.test.js) against a portatlas binary.
 #   tests/sdk/huawei/run.sh /path/to/portatlas [WORK_DIR]
 # Installs the pinned npm packages (package.json + package-lock.json, `npm ci`) into WORK_DIR
-# (default: $PORTATLAS_SDK_WORK_DIR, else a temp dir), never into the source tree. Needs node >= 18
-# and npm (Debian: apt-get install nodejs npm) and access to the npm registry unless WORK_DIR
-# already holds a matching node_modules.
+# (default: $PORTATLAS_SDK_WORK_DIR, else a temp dir), never into the source tree; exits 77
+# (skipped) without node >= 18 and npm. Those steps, shared by the SDK tests, are in
+# ../common/run_node_test.sh.
 set -euo pipefail
 
-if [[ $# -lt 1 || $# -gt 2 ]]; then
-  echo "usage: $0 /path/to/portatlas [WORK_DIR]" >&2
-  exit 2
-fi
-bin=$(realpath -e "$1")
-src=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-work=${2:-${PORTATLAS_SDK_WORK_DIR:-}}
-if [[ -z $work ]]; then
-  work=$(mktemp -d "${TMPDIR:-/tmp}/portatlas-sdk-huawei.XXXXXX")
-  trap 'rm -rf "$work"' EXIT
-fi
-mkdir -p "$work"
-work=$(realpath "$work")
-
-# Exit 77 (CTest SKIP_RETURN_CODE: reported as "Skipped", not "Passed") without node >= 18 / npm.
-# Checked with node 20.20 (nodesource) and Debian 12's own node 18.20.4.
-for tool in node npm; do
-  command -v "$tool" >/dev/null || { echo "$0: SKIP: $tool not found (Debian: apt-get install nodejs npm)" >&2; exit 77; }
-done
-node_major=$(node -p 'process.versions.node.split(".")[0]')
-if (( node_major < 18 )); then
-  echo "$0: SKIP: node >= 18 is needed (node:test), found $(node --version)" >&2
-  exit 77
-fi
-
-# `npm ci` of the pinned packages; skipped when this work dir already holds an install of exactly
-# this package.json + lock (the stamp is written only after npm ci succeeded).
-stamp="$work/.installed-from"
-if ! { [[ -f $stamp ]] && cat "$src/package.json" "$src/package-lock.json" | cmp -s - "$stamp"; }; then
-  rm -rf "$work/node_modules" "$stamp"
-  cp "$src/package.json" "$src/package-lock.json" "$work/"
-  (cd "$work" && npm ci --no-audit --no-fund --no-update-notifier --loglevel=error \
-     --cache "$work/.npm-cache" --logs-dir "$work/npm-logs")
-  cat "$src/package.json" "$src/package-lock.json" > "$stamp"
-fi
-cp "$src/hss_sdk.test.js" "$work/"
-
-# The SDK writes ~/.huaweicloud/application_id: keep HOME (and temp files) inside the work dir.
-# The test also points HOME at its own temp dir before it loads the SDK.
-mkdir -p "$work/home" "$work/tmp"
-cd "$work"
-export HOME="$work/home" TMPDIR="$work/tmp" PORTATLAS_BIN="$bin"
-unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
-export NO_PROXY=127.0.0.1 no_proxy=127.0.0.1
-node --test hss_sdk.test.js
+# The SDK writes ~/.huaweicloud/application_id: the common script keeps HOME (and temp files)
+# inside the work dir. The test also points HOME at its own temp dir before it loads the SDK.
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+exec "$here/../common/run_node_test.sh" "$here" hss_sdk.test.js "$@"
