@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <string>
@@ -326,6 +327,56 @@ TEST(DetectorTest, ManyPortsAreDetectedTogether) {
     EXPECT_EQ((*out)[i].port, ports[i].port);
     EXPECT_EQ((*out)[i].service, i % 2 == 0 ? "ssh" : "ftp") << i;
   }
+}
+
+// Hostile or broken servers: whatever they send, detection ends, within the port's budget, and
+// names nothing it cannot know.
+TEST(DetectorTest, FloodingServerIsReadOnlyUpToTheCap) {
+  TestServer flood([](int fd) {
+    const std::string chunk(64 * 1024, 'A');
+    for (int i = 0; i < 160; ++i) {  // 10 MiB, or until the detector hangs up
+      if (send(fd, chunk.data(), chunk.size(), MSG_NOSIGNAL) <= 0) return;
+    }
+  });
+  const ProbeDb db = ProbeDb::BuiltIn();
+  DetectOptions o;
+  o.port_timeout_ms = 5000;
+  const ScanRecord r = DetectOne(db, Port(flood.port()), o);
+  EXPECT_TRUE(r.service.empty()) << r.service;
+  EXPECT_EQ(r.banner_hash.size(), 64u);  // it did read something
+}
+
+TEST(DetectorTest, TricklingServerEndsAtTheProbesWait) {
+  // One byte every 50 ms never lets a reply go quiet; the probe's totalwaitms and the port's
+  // budget end it.
+  TestServer trickle([](int fd) {
+    for (int i = 0; i < 100; ++i) {
+      if (send(fd, "x", 1, MSG_NOSIGNAL) <= 0) return;
+      usleep(50 * 1000);
+    }
+  });
+  const auto db = ProbeDb::Parse("Probe TCP NULL q||\ntotalwaitms 1000\n");
+  ASSERT_TRUE(db);
+  DetectOptions o;
+  o.port_timeout_ms = 2000;
+  const auto t0 = std::chrono::steady_clock::now();
+  const ScanRecord r = DetectOne(*db, Port(trickle.port()), o);
+  EXPECT_TRUE(r.service.empty()) << r.service;
+  // Not a timing assertion on speed: a bound that only a hang would break.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4));
+}
+
+TEST(DetectorTest, GarbageAfterATlsRecordHeaderFailsTheHandshakeCleanly) {
+  TestServer fake_tls([](int fd) {
+    std::string got;
+    ReadUntil(fd, "never", &got, 300);  // the ClientHello, or nothing on the NULL connection
+    SendAll(fd, std::string("\x16\x03\x01\x00\x05garbage-that-is-not-a-handshake", 36));
+  });
+  const ProbeDb db = ProbeDb::BuiltIn();
+  DetectStats stats;
+  const ScanRecord r = DetectOne(db, Port(fake_tls.port()), {}, &stats);
+  EXPECT_EQ(stats.tls_handshakes, 0u);
+  EXPECT_TRUE(r.tls.empty());
 }
 
 TEST(DetectorTest, PortsOfOneAddressAreDetectedAFewAtATime) {
