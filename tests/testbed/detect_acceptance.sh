@@ -63,6 +63,14 @@ check "version >= 90% where the daemon shows it ($(pct "$ver_ok" "$shown")%)" \
 check "no made-up version where the daemon hides it" "$(grep '^WRONG-VERSION' <<<"$misses" || true)"
 check "TLS ports carry the certificate's subject and expiry ($tls_ok/$tls_rows)" \
   "$(grep '^TLS' <<<"$misses" || true)"
+check "STARTTLS ports (noted starttls) carry the certificate read after the upgrade" \
+  "$(awk -F'\t' 'NR > 1 && $7 ~ /(^|,)starttls(,|$)/ { print $1, $2, $3 }' "$truth" |
+    while read -r ip proto port; do
+      jq -en --arg ip "$ip" --argjson port "$port" 'any(inputs | select(.ip == $ip and
+        .port == $port); .tls.starttls == true and (.tls.subject // "") != "" and
+        (.tls.not_after // "") != "")' "$out" >/dev/null ||
+        echo "$ip $proto $port: no certificate facts after STARTTLS"
+    done)"
 check "non-standard ports are named like the standard ones" \
   "$(awk -F'\t' 'NR > 1 && index($7, "nonstandard-port") { print $1 " " $2 " " $3 }' "$truth" |
     while read -r key; do grep -E "^(SERVICE|PRODUCT|VERSION|MISS) +$key:" <<<"$misses" || true; done)"

@@ -41,7 +41,32 @@ constexpr size_t kMaxReplyBytes = 16 * 1024;  // read per connection at most
 constexpr size_t kHashBytes = 1024;           // of the identifying reply
 constexpr int kMaxFollowups = 3;
 
-enum class Phase { kConnecting, kHandshake, kSending, kReading, kClosed };
+enum class Phase { kConnecting, kStartTls, kHandshake, kSending, kReading, kClosed };
+
+// Plain-text protocols that upgrade to TLS on request: the greeting to wait for, the commands
+// to send (SMTP says EHLO first, and STARTTLS only if the server offers it), and the answer
+// that means "go ahead". Matched at the start of a line.
+struct StartTlsDialect {
+  std::string_view service;
+  std::string_view greeting;
+  std::string_view ehlo;   // "" when the protocol has no capability step
+  std::string_view offer;  // what the capability answer must contain
+  std::string_view command;
+  std::string_view go_ahead;
+};
+constexpr StartTlsDialect kStartTls[] = {
+    {"smtp", "220 ", "EHLO portatlas.invalid\r\n", "STARTTLS", "STARTTLS\r\n", "220"},
+    {"imap", "* OK", "", "", "a1 STARTTLS\r\n", "a1 OK"},
+    {"pop3", "+OK", "", "", "STLS\r\n", "+OK"},
+    {"ftp", "220 ", "", "", "AUTH TLS\r\n", "234"},
+};
+
+const StartTlsDialect* StartTlsFor(std::string_view service) {
+  for (const StartTlsDialect& d : kStartTls) {
+    if (d.service == service) return &d;
+  }
+  return nullptr;
+}
 
 struct Job;
 
@@ -57,8 +82,10 @@ struct Conn {
   std::vector<uint8_t> out;
   size_t out_off = 0;
   std::vector<uint8_t> in;
-  size_t matched_len = 0;  // `in` was last matched at this length
-  bool hard_here = false;  // this connection gave the job's hard match
+  size_t matched_len = 0;                     // `in` was last matched at this length
+  bool hard_here = false;                     // this connection gave the job's hard match
+  const StartTlsDialect* starttls = nullptr;  // a STARTTLS upgrade, not a probe
+  int starttls_step = 0;                      // 0 greeting, 1 capabilities (SMTP), 2 go-ahead
   Clock::time_point started, connected, last_data, deadline;
   uint32_t interest = 0;
 };
@@ -90,6 +117,8 @@ struct Job {
   Found soft;
   std::vector<uint8_t> first_reply;
   bool followups_started = false;
+  bool starttls_started = false;
+  std::string starttls_json;  // the certificate seen after STARTTLS
   bool null_wrapped = false;  // the NULL connection closed without a byte, early
   bool any_data = false;
   bool probe_data = false;  // a probe's connection got a reply: the server waits for clients
@@ -263,8 +292,11 @@ struct Detector::Impl {
       };
       fmt::print(stderr, "detect {} {}/{}: {}{}{} phase {} from {} ms to {} ms, {} bytes\n",
                  job.rec.ip.ToString(), job.rec.port, job.udp ? "udp" : "tcp", c.tls ? "tls " : "",
-                 c.probe != nullptr ? c.probe->name : "NULL", c.followup ? " (follow-up)" : "",
-                 static_cast<int>(c.phase), ms(c.started), ms(Clock::now()), c.in.size());
+                 c.starttls != nullptr ? "STARTTLS"
+                 : c.probe != nullptr  ? std::string_view(c.probe->name)
+                                       : "NULL",
+                 c.followup ? " (follow-up)" : "", static_cast<int>(c.phase), ms(c.started),
+                 ms(Clock::now()), c.in.size());
     }
     if (c.ssl != nullptr) {
       SSL_free(c.ssl);
@@ -347,6 +379,12 @@ struct Detector::Impl {
     const int r = SSL_do_handshake(c.ssl);
     if (r == 1) {
       Job& job = *c.job;
+      if (c.starttls != nullptr) {
+        job.starttls_json = TlsFactsJson(c.ssl);
+        ++w.stats.tls_handshakes;
+        Close(w, c);
+        return Pump(w, job);
+      }
       if (job.tls != TlsState::kYes) {
         job.tls = TlsState::kYes;
         job.tls_json = TlsFactsJson(c.ssl);
@@ -363,7 +401,7 @@ struct Detector::Impl {
 
   void TlsFailed(Worker& w, Conn& c) {
     Job& job = *c.job;
-    if (job.tls == TlsState::kTrying) job.tls = TlsState::kNo;
+    if (job.tls == TlsState::kTrying && c.starttls == nullptr) job.tls = TlsState::kNo;
     Close(w, c);
     Pump(w, job);
   }
@@ -504,6 +542,68 @@ struct Detector::Impl {
     if (Open(w, job, nullptr, true, false) != nullptr) job.tls = TlsState::kTrying;
   }
 
+  // A plain port whose service can upgrade (SMTP, IMAP, POP3, FTP): one more connection that
+  // asks for TLS the protocol's way, to read the certificate. The port stays a plain port.
+  void StartStartTls(Worker& w, Job& job) {
+    if (job.starttls_started || job.udp || job.tls == TlsState::kYes || !job.hard.match) return;
+    const StartTlsDialect* d = StartTlsFor(job.hard.match->service);
+    if (d == nullptr) return;
+    job.starttls_started = true;
+    Conn* c = Open(w, job, nullptr, false, true);
+    if (c != nullptr) c->starttls = d;
+  }
+
+  // The STARTTLS dialogue, one step per complete line.
+  void StartTlsReadable(Worker& w, Conn& c) {
+    uint8_t buf[2048];
+    for (;;) {
+      const ssize_t n = recv(c.fd, buf, sizeof(buf), 0);
+      if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)) return Complete(w, c);
+      if (n < 0) break;
+      c.in.insert(c.in.end(), buf, buf + n);
+      if (c.in.size() > 8192) return Complete(w, c);
+    }
+    const StartTlsDialect& d = *c.starttls;
+    for (;;) {
+      const std::string_view text(reinterpret_cast<const char*>(c.in.data()), c.in.size());
+      const size_t eol = text.find('\n');
+      if (eol == std::string_view::npos) return;
+      const std::string_view line = text.substr(0, eol);
+      auto say = [&](std::string_view command) {
+        return send(c.fd, command.data(), command.size(), MSG_NOSIGNAL) ==
+               static_cast<ssize_t>(command.size());
+      };
+      bool ok = true;
+      if (c.starttls_step == 0) {
+        if (line.substr(0, d.greeting.size()) == d.greeting) {
+          c.starttls_step = d.ehlo.empty() ? 2 : 1;
+          ok = say(d.ehlo.empty() ? d.command : d.ehlo);
+        }
+      } else if (c.starttls_step == 1) {
+        // SMTP capabilities: "250-..." lines, the last "250 ...".
+        if (line.find(d.offer) != std::string_view::npos) c.starttls_step = 3;  // offered
+        if (line.substr(0, 4) == "250 ") {
+          if (c.starttls_step != 3) return Complete(w, c);  // no STARTTLS here
+          c.starttls_step = 2;
+          ok = say(d.command);
+        } else if (line.substr(0, 3) != "250") {
+          return Complete(w, c);
+        }
+      } else if (c.starttls_step == 3) {
+        if (line.substr(0, 4) == "250 ") {
+          c.starttls_step = 2;
+          ok = say(d.command);
+        }
+      } else {
+        if (line.substr(0, d.go_ahead.size()) != d.go_ahead) return Complete(w, c);
+        c.in.clear();
+        return StartHandshake(w, c);
+      }
+      if (!ok) return Complete(w, c);
+      c.in.erase(c.in.begin(), c.in.begin() + static_cast<std::ptrdiff_t>(eol + 1));
+    }
+  }
+
   // ---- jobs ----
 
   static std::string HostKey(const IpAddr& ip) {
@@ -553,6 +653,7 @@ struct Detector::Impl {
 
   bool Useful(const Conn& c, Clock::time_point now) const {
     const Job& job = *c.job;
+    if (c.starttls != nullptr) return true;  // bounded by its own deadlines
     // Follow-ups and the rest of the matching reply are read for a version, until there is one.
     if (c.followup || c.hard_here) return job.hard.match->version.empty();
     // The port's own probes, already sent, may say more than a match without a version.
@@ -588,6 +689,7 @@ struct Detector::Impl {
     const auto now = Clock::now();
     if (now >= job.deadline || (opt.stop != nullptr && opt.stop->load())) return End(w, job);
     if (job.hard.match) {
+      if (!job.hard.tls) StartStartTls(w, job);
       const std::string service = BareService(job.hard.match->service);
       if (job.hard.match->version.empty() && !job.followups_started) {
         job.followups_started = true;
@@ -665,7 +767,12 @@ struct Detector::Impl {
     } else {
       rec.banner_hash = BannerHash(job.first_reply);
     }
-    if (job.tls == TlsState::kYes) rec.tls = job.tls_json;
+    if (job.tls == TlsState::kYes) {
+      rec.tls = job.tls_json;
+    } else if (!job.starttls_json.empty()) {
+      // The same facts, marked as read after an upgrade on a plain port.
+      rec.tls = R"({"starttls":true,)" + job.starttls_json.substr(1);
+    }
     if (job.udp && job.any_data && rec.state != "open") {
       rec.state = "open";  // an open|filtered port that answered a probe
       rec.reason = "udp-response";
@@ -688,8 +795,16 @@ struct Detector::Impl {
           return Complete(w, c);
         }
         if (c.tls) return StartHandshake(w, c);
+        if (c.starttls != nullptr) {
+          c.phase = Phase::kStartTls;
+          c.connected = Clock::now();
+          c.deadline = c.connected + Ms(opt.followup_ms);
+          return Want(w, c, EPOLLIN | EPOLLRDHUP);
+        }
         return Ready(w, c);
       }
+      case Phase::kStartTls:
+        return StartTlsReadable(w, c);
       case Phase::kHandshake:
         return Handshake(w, c);
       case Phase::kSending:

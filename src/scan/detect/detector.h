@@ -22,6 +22,9 @@
 //    probes that can name that service (their own match lines do) are sent whatever their
 //    rarity or ports (nmap sends Redis's INFO probe on 6379 only). The match with a version
 //    wins.
+//  * STARTTLS. A plain port named smtp, imap, pop3 or ftp gets one more connection that asks for
+//    TLS the protocol's way (EHLO and STARTTLS if offered, STARTTLS, STLS, AUTH TLS); the
+//    certificate's facts go into the record marked "starttls":true. The port stays plain.
 //  * Known nmap mistakes are corrected afterwards (Refine, detector_refine.h).
 //
 // UDP ports get the UDP probes (listed first, then by rarity), each on its own connected socket,

@@ -237,6 +237,48 @@ TEST(DetectorTest, TlsPortIsProbedInsideTlsWithTheCertificateFacts) {
   EXPECT_NE(r.tls.find(R"("version":"TLSv1.3")"), std::string::npos) << r.tls;
 }
 
+// An SMTP server with (or without) STARTTLS in its EHLO answer.
+void ServeSmtp(int fd, SSL_CTX* tls) {
+  SendAll(fd, "220 mail.pa-tb.test ESMTP Postfix (Debian/GNU)\r\n");
+  std::string got;
+  while (ReadUntil(fd, "\r\n", &got, 2000)) {
+    const std::string line = got.substr(0, got.find("\r\n"));
+    got.erase(0, line.size() + 2);
+    if (line.rfind("EHLO ", 0) == 0) {
+      SendAll(fd, tls != nullptr ? "250-mail.pa-tb.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n"
+                                 : "250-mail.pa-tb.test\r\n250 PIPELINING\r\n");
+    } else if (line == "STARTTLS" && tls != nullptr) {
+      SendAll(fd, "220 2.0.0 Ready to start TLS\r\n");
+      SSL* ssl = SSL_new(tls);
+      SSL_set_fd(ssl, fd);
+      SSL_accept(ssl);
+      SSL_free(ssl);
+      return;
+    } else {
+      SendAll(fd, "502 5.5.2 Error: command not recognized\r\n");
+    }
+  }
+}
+
+TEST(DetectorTest, StartTlsOnAPlainMailPortReadsTheCertificate) {
+  TestCert cert;
+  SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+  ASSERT_EQ(SSL_CTX_use_certificate(ctx, cert.cert), 1);
+  ASSERT_EQ(SSL_CTX_use_PrivateKey(ctx, cert.key), 1);
+  TestServer with([ctx](int fd) { ServeSmtp(fd, ctx); });
+  TestServer without([](int fd) { ServeSmtp(fd, nullptr); });
+  const ProbeDb db = ProbeDb::BuiltIn();
+  const ScanRecord r = DetectOne(db, Port(with.port()));
+  const ScanRecord plain = DetectOne(db, Port(without.port()));
+  SSL_CTX_free(ctx);
+  EXPECT_EQ(r.service, "smtp");  // still a plain port
+  EXPECT_EQ(r.product, "Postfix smtpd");
+  EXPECT_EQ(r.tls.rfind(R"({"starttls":true,)", 0), 0u) << r.tls;
+  EXPECT_NE(r.tls.find(R"("subject":"CN=detector.test")"), std::string::npos) << r.tls;
+  EXPECT_EQ(plain.service, "smtp");
+  EXPECT_TRUE(plain.tls.empty()) << plain.tls;
+}
+
 TEST(DetectorTest, PortThatClosesAtOnceIsTcpwrapped) {
   TestServer wrapped([](int) {});
   const ProbeDb db = ProbeDb::BuiltIn();
