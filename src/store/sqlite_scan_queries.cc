@@ -116,6 +116,28 @@ Result<QueryResult<ScanTaskRow>> SqliteStore::FindScanTasks(const ScanTaskQuery&
   return out;
 }
 
+namespace {
+
+// The open records of one task, of one address when the query names one: the WHERE clause and
+// its parameters (bound from 1; Bind returns the next index).
+struct OpenOfTask {
+  explicit OpenOfTask(const ScanPortQuery& q)
+      : task_id(q.task_id),
+        ip_key(q.ip ? IpSortKey(*q.ip) : std::string()),
+        where(std::string("task_id = ? AND state = 'open'") + (q.ip ? " AND ip_key = ?" : "")) {}
+  int Bind(Stmt& s) const {
+    s.Bind(1, task_id);
+    if (ip_key.empty()) return 2;
+    s.BindBlob(2, ip_key);
+    return 3;
+  }
+  int64_t task_id;
+  std::string ip_key;
+  std::string where;
+};
+
+}  // namespace
+
 Result<QueryResult<ScanRecordRow>> SqliteStore::ListScanOpenPorts(const ScanPortQuery& q) {
   auto reader = AcquireReader();
   if (!reader) return reader.error();
@@ -124,25 +146,22 @@ Result<QueryResult<ScanRecordRow>> SqliteStore::ListScanOpenPorts(const ScanPort
   PA_RETURN_IF_ERROR(txn.Begin());
   PA_ASSIGN_OR_RETURN(task, SelectScanTask(db, q.project, q.task_id));
   if (!task) return NotFound(fmt::format("no scan task {}", q.task_id));
-  const std::string ip_key = q.ip ? IpSortKey(*q.ip) : std::string();
-  const std::string where =
-      std::string("task_id = ? AND state = 'open'") + (q.ip ? " AND ip_key = ?" : "");
+  const OpenOfTask filter(q);
   QueryResult<ScanRecordRow> out;
   if (!q.ip) {
     out.total = task->open_count;
   } else {
-    PA_ASSIGN_OR_RETURN(count, db.Cached("SELECT count(*) FROM scan_records WHERE " + where));
-    count->Bind(1, q.task_id).BindBlob(2, ip_key);
+    PA_ASSIGN_OR_RETURN(count,
+                        db.Cached("SELECT count(*) FROM scan_records WHERE " + filter.where));
+    filter.Bind(*count);
     PA_ASSIGN_OR_RETURN(total, CountOf(*count));
     out.total = total;
   }
   PA_ASSIGN_OR_RETURN(s, db.Cached(fmt::format("SELECT {} FROM scan_records WHERE {} "
                                                "ORDER BY ip_key, proto, port LIMIT ? OFFSET ?",
-                                               kScanRecordColumns, where)));
-  int i = 1;
-  s->Bind(i++, q.task_id);
-  if (q.ip) s->BindBlob(i++, ip_key);
-  s->Bind(i, q.page.limit).Bind(i + 1, q.page.offset);
+                                               kScanRecordColumns, filter.where)));
+  const int next = filter.Bind(*s);
+  s->Bind(next, q.page.limit).Bind(next + 1, q.page.offset);
   PA_RETURN_IF_ERROR(ReadRecords(*s, q.task_id, &out.rows));
   return out;
 }
@@ -155,24 +174,18 @@ Result<QueryResult<ScanHostRow>> SqliteStore::ListScanHosts(const ScanPortQuery&
   PA_RETURN_IF_ERROR(txn.Begin());
   PA_ASSIGN_OR_RETURN(task, SelectScanTask(db, q.project, q.task_id));
   if (!task) return NotFound(fmt::format("no scan task {}", q.task_id));
-  const std::string ip_key = q.ip ? IpSortKey(*q.ip) : std::string();
-  const std::string where =
-      std::string("task_id = ? AND state = 'open'") + (q.ip ? " AND ip_key = ?" : "");
-  const auto bind = [&](Stmt& s) {
-    s.Bind(1, q.task_id);
-    if (q.ip) s.BindBlob(2, ip_key);
-    return q.ip ? 3 : 2;
-  };
+  const OpenOfTask filter(q);
   QueryResult<ScanHostRow> out;
-  PA_ASSIGN_OR_RETURN(count,
-                      db.Cached("SELECT count(DISTINCT ip_key) FROM scan_records WHERE " + where));
-  bind(*count);
+  PA_ASSIGN_OR_RETURN(
+      count, db.Cached("SELECT count(DISTINCT ip_key) FROM scan_records WHERE " + filter.where));
+  filter.Bind(*count);
   PA_ASSIGN_OR_RETURN(total, CountOf(*count));
   out.total = total;
-  PA_ASSIGN_OR_RETURN(s, db.Cached("SELECT ip_key, count(*), max(updated_at) FROM scan_records "
-                                   "WHERE " +
-                                   where + " GROUP BY ip_key ORDER BY ip_key LIMIT ? OFFSET ?"));
-  const int next = bind(*s);
+  PA_ASSIGN_OR_RETURN(
+      s, db.Cached("SELECT ip_key, count(*), max(updated_at) FROM scan_records "
+                   "WHERE " +
+                   filter.where + " GROUP BY ip_key ORDER BY ip_key LIMIT ? OFFSET ?"));
+  const int next = filter.Bind(*s);
   s->Bind(next, q.page.limit).Bind(next + 1, q.page.offset);
   for (;;) {
     auto row = s->Step();

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <utility>
 
+#include "core/file.h"
 #include "core/text.h"
 #include "scan/detect/builtin_probes.h"
 #include "scan/detect/probe_file_parser.h"
@@ -18,26 +19,6 @@ namespace {
 
 bool Contains(const std::vector<uint16_t>& sorted, uint16_t port) {
   return std::binary_search(sorted.begin(), sorted.end(), port);
-}
-
-// Reads all of `path`, refusing files over `max_bytes`.
-Result<std::string> ReadFileCapped(const std::string& path, size_t max_bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoStatus(errno, path);
-  std::string text;
-  char buf[65536];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
-    text.append(buf, n);
-    if (text.size() > max_bytes) {
-      std::fclose(f);
-      return InvalidArgument(fmt::format("{}: larger than {} bytes", path, max_bytes));
-    }
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return IoError(fmt::format("{}: read error", path));
-  return text;
 }
 
 ServiceMatch Expand(const MatchRule& rule, const std::string& probe, const Captures& groups) {

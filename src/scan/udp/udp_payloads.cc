@@ -8,33 +8,11 @@
 #include <unordered_map>
 #include <utility>
 
+#include "core/file.h"
 #include "scan/udp/builtin_payloads.h"
 #include "scan/udp/nmap_payloads_parser.h"
 
 namespace portatlas::scan {
-namespace {
-
-// Reads all of `path`, refusing files over `max_bytes`.
-Result<std::string> ReadFileCapped(const std::string& path, size_t max_bytes) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return ErrnoStatus(errno, path);
-  std::string text;
-  char buf[65536];
-  size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0) {
-    text.append(buf, n);
-    if (text.size() > max_bytes) {
-      std::fclose(f);
-      return InvalidArgument(fmt::format("{}: larger than {} bytes", path, max_bytes));
-    }
-  }
-  const bool failed = std::ferror(f) != 0;
-  std::fclose(f);
-  if (failed) return IoError(fmt::format("{}: read error", path));
-  return text;
-}
-
-}  // namespace
 
 UdpPayloads::UdpPayloads() : set_of_port_(65536, kNoSet) {}
 

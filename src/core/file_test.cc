@@ -1,0 +1,32 @@
+#include "core/file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+namespace portatlas {
+namespace {
+
+TEST(FileTest, ReadsUpToTheCapAndRefusesMore) {
+  char path[] = "/tmp/portatlas-file-test-XXXXXX";
+  const int fd = mkstemp(path);
+  ASSERT_GE(fd, 0);
+  const std::string text(100000, 'x');  // more than one read buffer
+  ASSERT_EQ(write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fd);
+  auto all = ReadFileCapped(path, text.size());
+  ASSERT_TRUE(all);
+  EXPECT_EQ(*all, text);
+  auto over = ReadFileCapped(path, text.size() - 1);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind(), ErrorKind::kInvalidArgument);
+  unlink(path);
+  auto missing = ReadFileCapped(path, 10);
+  ASSERT_FALSE(missing);
+  EXPECT_NE(missing.error().message().find(path), std::string::npos);
+}
+
+}  // namespace
+}  // namespace portatlas
