@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
 #include <cstring>
 #include <vector>
 
@@ -79,13 +80,13 @@ std::vector<uint8_t> AnswerTo(std::vector<uint8_t> syn, uint8_t flags, uint32_t 
 std::vector<uint8_t> Unreachable(const std::vector<uint8_t>& probe, const char* router,
                                  uint8_t code) {
   const bool v4 = probe[12] == 0x08;
-  const size_t iplen = v4 ? 20 : 40;
+  const std::ptrdiff_t iplen = v4 ? 20 : 40;
   std::vector<uint8_t> quoted(probe.begin() + 14, probe.begin() + 14 + iplen + 8);
   std::vector<uint8_t> icmp = {static_cast<uint8_t>(v4 ? 3 : 1), code, 0, 0, 0, 0, 0, 0};
   icmp.insert(icmp.end(), quoted.begin(), quoted.end());
   // Reuse a UDP frame for the outer headers, then patch the protocol and payload.
   std::vector<uint8_t> f = Udp(router, v4 ? "198.18.1.1" : "2001:2:0:1::1", 1, 1, {});
-  f.resize(14 + iplen);
+  f.resize(static_cast<size_t>(14 + iplen));
   f.insert(f.end(), icmp.begin(), icmp.end());
   uint8_t* ip = f.data() + 14;
   if (v4) {

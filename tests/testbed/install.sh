@@ -4,7 +4,7 @@
 # No daemon may start in the root namespace: package scripts are stopped by a policy-rc.d
 # that denies every start, and any listener that still appears is stopped by its pid.
 # Idempotent: packages already present are left alone, and it is safe to run twice.
-# Run as root; scripts/setup calls it.
+# Run as root; scripts/setup calls it. `install.sh --list` prints the package names, one a line.
 set -euo pipefail
 
 readonly kPolicy=/usr/sbin/policy-rc.d
@@ -22,6 +22,11 @@ packages=(
 )
 
 log() { printf 'testbed/install.sh: %s\n' "$*" >&2; }
+
+if [ "${1:-}" = --list ]; then
+  printf '%s\n' "${packages[@]}"
+  exit 0
+fi
 
 if [ "$(id -u)" -ne 0 ]; then
   log "run as root (it installs Debian packages)"
