@@ -53,12 +53,17 @@ Status ParseSockDiagReply(std::span<const uint8_t> datagram, Proto proto,
     }
     if (hdr.nlmsg_type == NLMSG_ERROR) {
       if (payload < sizeof(int)) return ParseError("short netlink error message");
-      const int err = -LoadAt<int>(datagram, body);
-      if (err == 0) {  // an ACK, not an error
+      // The kernel sends 0 (an ACK) or a negative errno; anything else is a corrupt message
+      // (and INT_MIN could not even be negated).
+      const int code = LoadAt<int>(datagram, body);
+      if (code == 0) {  // an ACK, not an error
         *done = true;
         return Status::Ok();
       }
-      return ErrnoStatus(err, "sock_diag dump");
+      if (code > 0 || code < -4095) {
+        return ParseError(fmt::format("netlink error code {} is not a negative errno", code));
+      }
+      return ErrnoStatus(-code, "sock_diag dump");
     }
     if (hdr.nlmsg_type == SOCK_DIAG_BY_FAMILY) {
       if (payload < sizeof(inet_diag_msg)) {

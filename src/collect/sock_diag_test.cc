@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <vector>
 
@@ -77,6 +78,21 @@ TEST(SockDiagParseTest, ErrorMessageBecomesErrnoStatus) {
   bool done = false;
   Status st = ParseSockDiagReply(buf, Proto::kTcp, &out, &done);
   EXPECT_EQ(st.kind(), ErrorKind::kPermissionDenied);
+}
+
+// Found by sock_diag_fuzz: INT_MIN as the error code was negated (undefined behaviour).
+TEST(SockDiagParseTest, ErrorCodeThatIsNoErrnoIsAParseError) {
+  for (int code : {INT_MIN, -4096, 1, INT_MAX}) {
+    std::vector<uint8_t> buf;
+    nlmsgerr err{};
+    err.error = code;
+    AppendMsg(&buf, NLMSG_ERROR, &err, sizeof(err));
+    std::vector<SocketEntry> out;
+    bool done = false;
+    Status st = ParseSockDiagReply(buf, Proto::kTcp, &out, &done);
+    EXPECT_EQ(st.kind(), ErrorKind::kParse) << code;
+    EXPECT_FALSE(done) << code;
+  }
 }
 
 TEST(SockDiagParseTest, AckEndsDump) {
