@@ -27,6 +27,20 @@ std::string_view EventKindName(store::EventKind k) {
 
 bool IsHssPath(std::string_view path) { return path.substr(0, 4) == "/v5/"; }
 
+constexpr uint64_t kBulkBody = 64ull << 20;   // ingest, scan-task records
+constexpr uint64_t kSmallBody = 1ull << 20;   // other POSTs, the RPC endpoint
+constexpr uint64_t kQueryBody = 64ull << 10;  // GETs
+// The most body a request may send before its credential has been verified.
+constexpr uint64_t kUnverifiedBody = 1ull << 20;
+
+// Whether the header announces a body (RFC 9112 §6.3: Transfer-Encoding or a non-zero
+// Content-Length).
+bool HasBody(const Request& req) {
+  if (req.Header("Transfer-Encoding")) return true;
+  auto length = req.Header("Content-Length");
+  return length && *length != "0";
+}
+
 int64_t SystemNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -45,26 +59,31 @@ ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
       rpc_(
           store, [&auth](std::string_view ak) { return auth.FindAccessKey(ak); },
           [&auth] { return auth.Now(); }) {
-  Add("GET", "/healthz", NativeErrorResponse,
+  const RouteInfo open_query{Auth::kNone, kQueryBody, false};
+  const RouteInfo query{Auth::kCredential, kQueryBody, false};
+  const RouteInfo bulk_write{Auth::kCredential, kBulkBody, true};
+  const RouteInfo small_write{Auth::kCredential, kSmallBody, true};
+  Add("GET", "/healthz", NativeErrorResponse, open_query,
       [](const Request&) -> Result<Response> { return JsonResponse(200, R"({"status":"ok"})"); });
-  Add("POST", "/v1/ingest/ports", NativeErrorResponse,
+  Add("POST", "/v1/ingest/ports", NativeErrorResponse, bulk_write,
       Authenticated([this](const Request& r) { return ingest_.Handle(r); }, false));
-  Add("GET", "/v1/events", NativeErrorResponse,
+  Add("GET", "/v1/events", NativeErrorResponse, query,
       Authenticated([this](const Request& r) { return ListEvents(r); }, false));
   const struct {
     const char* method;
     const char* pattern;
     Result<Response> (tasks::TaskHandlers::*fn)(const Request&) const;
+    RouteInfo info;
   } task_routes[] = {
-      {"POST", "/v1/scan-tasks", &tasks::TaskHandlers::Create},
-      {"GET", "/v1/scan-tasks", &tasks::TaskHandlers::List},
-      {"GET", "/v1/scan-tasks/{id}", &tasks::TaskHandlers::Get},
-      {"POST", "/v1/scan-tasks/{id}/records", &tasks::TaskHandlers::AddRecords},
-      {"GET", "/v1/scan-tasks/{id}/records", &tasks::TaskHandlers::ListRecords},
-      {"POST", "/v1/scan-tasks/{id}/progress", &tasks::TaskHandlers::Progress},
+      {"POST", "/v1/scan-tasks", &tasks::TaskHandlers::Create, small_write},
+      {"GET", "/v1/scan-tasks", &tasks::TaskHandlers::List, query},
+      {"GET", "/v1/scan-tasks/{id}", &tasks::TaskHandlers::Get, query},
+      {"POST", "/v1/scan-tasks/{id}/records", &tasks::TaskHandlers::AddRecords, bulk_write},
+      {"GET", "/v1/scan-tasks/{id}/records", &tasks::TaskHandlers::ListRecords, query},
+      {"POST", "/v1/scan-tasks/{id}/progress", &tasks::TaskHandlers::Progress, small_write},
   };
   for (const auto& r : task_routes) {
-    Add(r.method, r.pattern, NativeErrorResponse,
+    Add(r.method, r.pattern, NativeErrorResponse, r.info,
         Authenticated([this, fn = r.fn](const Request& q) { return (tasks_.*fn)(q); }, false));
   }
   const struct {
@@ -77,59 +96,61 @@ ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
       {"/v5/{project_id}/asset/statistic", &hss::PortHandlers::ShowAssetStatistic},
   };
   for (const auto& r : hss_routes) {
-    Add("GET", r.pattern, hss::ErrorResponse,
+    Add("GET", r.pattern, hss::ErrorResponse, {Auth::kCredentialOfProject, kQueryBody, false},
         Authenticated([this, fn = r.fn](const Request& q) { return (hss_ports_.*fn)(q); }, true));
   }
   // Every method: the RPC service answers the ones it does not take with its own error.
-  Add("*", "/", aliyun::JsonErrorResponse,
+  Add("*", "/", aliyun::JsonErrorResponse, {Auth::kRpc, kUnverifiedBody, false},
       [this](Request& r) -> Result<Response> { return rpc_.Handle(r); });
 }
 
-void ApiService::Add(const char* method, const char* pattern, ErrorMapper errors, Handler h) {
-  router_.Add(method, pattern, [errors, h = std::move(h)](Request& req) -> Result<Response> {
-    auto r = h(req);
-    return r ? std::move(*r) : errors(r.error(), req.request_id);
-  });
+void ApiService::Add(const char* method, const char* pattern, ErrorMapper errors, RouteInfo info,
+                     Handler h) {
+  router_.Add(
+      method, pattern,
+      [errors, h = std::move(h)](Request& req) -> Result<Response> {
+        auto r = h(req);
+        return r ? std::move(*r) : errors(r.error(), req.request_id);
+      },
+      static_cast<int>(routes_.size()));
+  routes_.push_back(info);
 }
 
 Handler ApiService::Authenticated(Handler h, bool check_project) const {
   return [this, h = std::move(h), check_project](Request& req) -> Result<Response> {
-    auto who = auth_.Authenticate(req);
-    if (!who) return who.error();
-    if (check_project && req.PathParam("project_id") != who->project) {
+    if (!req.principal) {  // not yet authenticated on the header (Admit)
+      auto who = auth_.Authenticate(req);
+      if (!who) return who.error();
+      req.principal = std::move(*who);  // handlers read the principal from the request
+    }
+    if (check_project && req.PathParam("project_id") != req.principal->project) {
       return PermissionDenied(
           "Incorrect IAM authentication information: the credential does not belong to this "
           "project");
     }
-    req.principal = std::move(*who);  // handlers read the principal from the request
     return h(req);
   };
 }
 
-bool ApiService::Blocks(const Request& req) {
-  if (req.method != "POST") return false;
-  const std::string_view target = req.target;
-  const std::string_view path = target.substr(0, target.find('?'));
-  return path == "/v1/ingest/ports" || path.substr(0, 14) == "/v1/scan-tasks";
+ApiService::ErrorMapper ApiService::ErrorsFor(const Request& req) const {
+  if (req.path == "/") return aliyun::JsonErrorResponse;
+  return IsHssPath(req.path) ? hss::ErrorResponse : NativeErrorResponse;
 }
 
-Response ApiService::Dispatch(Request& req) const {
+std::optional<Response> ApiService::Prepare(Request& req) const {
   const size_t q = req.target.find('?');
-  req.path = req.target.substr(0, q);
-  const bool rpc = req.path == "/";
-  req.request_id = rpc ? aliyun::NewRequestId() : NewRequestId();
-  const ErrorMapper errors = rpc                   ? aliyun::JsonErrorResponse
-                             : IsHssPath(req.path) ? hss::ErrorResponse
-                                                   : NativeErrorResponse;
-  Response resp;
+  req.path = CanonicalPath(std::string_view(req.target).substr(0, q));
+  req.request_id = req.path == "/" ? aliyun::NewRequestId() : NewRequestId();
+  const ErrorMapper errors = ErrorsFor(req);
+  std::optional<Response> resp;
   try {
     Status st;
     if (q != std::string::npos) {
-      auto query = ParseQuery(std::string_view(req.target).substr(q + 1));
-      if (query) {
-        req.query = std::move(*query);
+      auto parsed = ParseQuery(std::string_view(req.target).substr(q + 1));
+      if (parsed) {
+        req.query = std::move(*parsed);
       } else {
-        st = query.error();
+        st = parsed.error();
       }
     }
     auto match = st.ok() ? router_.Find(req.method, req.path) : Result<Router::Match>(st);
@@ -140,6 +161,68 @@ Response ApiService::Dispatch(Request& req) const {
                        req.request_id);
     } else {
       req.path_params = std::move(match->params);
+      req.route = match->tag;
+    }
+  } catch (const std::exception& e) {
+    resp = errors(InternalError(e.what()), req.request_id);
+  }
+  if (resp) resp->headers.emplace_back("X-Request-Id", req.request_id);
+  return resp;
+}
+
+Admission ApiService::Admit(Request& req) const {
+  Admission a;
+  a.refusal = Prepare(req);
+  if (a.refusal) return a;
+  const RouteInfo& info = routes_[static_cast<size_t>(req.route)];
+  a.blocking = info.blocking;
+  a.body_limit = info.body_limit;
+  a.anonymous = info.auth != Auth::kCredential && info.auth != Auth::kCredentialOfProject;
+  if (a.anonymous) {
+    if (info.auth == Auth::kRpc) a.body_limit = std::min(a.body_limit, kUnverifiedBody);
+    return a;
+  }
+  // A signature that covers a body hash can only be checked once the body is in: until then
+  // the request is anonymous, and small.
+  const bool signed_body = !req.Header("X-Auth-Token") && HasBody(req) &&
+                           req.Header("X-Sdk-Content-Sha256").value_or("") != "UNSIGNED-PAYLOAD";
+  if (signed_body && req.Header("Authorization")) {
+    a.anonymous = true;
+    a.body_limit = std::min(a.body_limit, kUnverifiedBody);
+    return a;
+  }
+  try {
+    auto who = auth_.Authenticate(req);
+    Status st = who ? Status::Ok() : who.error();
+    if (who && info.auth == Auth::kCredentialOfProject &&
+        req.PathParam("project_id") != who->project) {
+      st = PermissionDenied(
+          "Incorrect IAM authentication information: the credential does not belong to this "
+          "project");
+    }
+    if (!st.ok()) {
+      a.refusal = ErrorsFor(req)(st, req.request_id);
+    } else {
+      req.principal = std::move(*who);
+    }
+  } catch (const std::exception& e) {
+    a.refusal = ErrorsFor(req)(InternalError(e.what()), req.request_id);
+  }
+  if (a.refusal) a.refusal->headers.emplace_back("X-Request-Id", req.request_id);
+  return a;
+}
+
+Response ApiService::Dispatch(Request& req) const {
+  if (req.route < 0) {
+    if (auto refused = Prepare(req)) return std::move(*refused);
+  }
+  const ErrorMapper errors = ErrorsFor(req);
+  Response resp;
+  try {
+    auto match = router_.Find(req.method, req.path);
+    if (!match || match->handler == nullptr) {
+      resp = errors(InternalError("route vanished"), req.request_id);
+    } else {
       auto r = (*match->handler)(req);
       resp = r ? std::move(*r) : errors(r.error(), req.request_id);
     }

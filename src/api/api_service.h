@@ -1,8 +1,17 @@
-// ApiService: the whole HTTP API wired in one place. Dispatch() runs the pipeline for every
-// request: request id -> parse query -> route -> filters (authentication, project check) ->
-// handler -> the family's error mapping; every response carries X-Request-Id (for "/", in the
-// Alibaba form, the RequestId of the body). It never throws
-// and never answers 500 for bad input. Thread-safe.
+// ApiService: the whole HTTP API wired in one place. Every request goes: request id ->
+// canonical path -> parse query -> route -> authentication -> handler -> the family's error
+// mapping; every response carries X-Request-Id (for "/", in the Alibaba form, the RequestId of
+// the body). Admit() runs the steps up to authentication on the header alone, before the HTTP
+// server reads any body: an unknown path or a missing or wrong credential is answered without
+// reading a byte of body, and each route sets how much body it takes. Dispatch() runs the
+// rest (or everything, for a request that was not admitted first). It never throws and never
+// answers 500 for bad input. Thread-safe.
+//
+// Body limits: ingest and scan-task records 64 MiB, other native POSTs 1 MiB, GETs 64 KiB,
+// the RPC endpoint 1 MiB. A body arrives only after its credential was checked on the header
+// (X-Auth-Token; an SDK signature with no body, or with X-Sdk-Content-Sha256: UNSIGNED-PAYLOAD),
+// except where the credential covers the body (an SDK signature over a body hash; the RPC
+// endpoint's signed form): such bodies count as anonymous and are held to 1 MiB until verified.
 //
 // Routes:
 //   GET  /healthz                                       liveness (no auth)
@@ -24,6 +33,7 @@
 #include "api/authenticator.h"
 #include "api/hss/port_handlers.h"
 #include "api/http.h"
+#include "api/http_server.h"
 #include "api/ingest_handler.h"
 #include "api/router.h"
 #include "api/tasks/task_handlers.h"
@@ -39,17 +49,28 @@ class ApiService {
   ApiService(store::Store& store, inventory::Ingestor& ingestor, const Authenticator& auth,
              tasks::TaskHandlers::NowMs now_ms = {});
 
+  // On the header alone (method, target, headers): refuses, or says how much body the request
+  // may carry and whether its handler waits on something slow (an ingest or a scan-task write
+  // waits for its commit), so that the HTTP server runs it off its I/O threads.
+  Admission Admit(Request& req) const;
   Response Dispatch(Request& req) const;
-  // Whether a request's handler waits on something slow (an ingest or a scan-task write waits
-  // for its commit), so the HTTP server should run it off its I/O threads.
-  static bool Blocks(const Request& req);
 
  private:
   using ErrorMapper = Response (*)(const Status&, std::string_view);
-  // Wraps `h` with authentication; with `check_project`, the {project_id} of the path must be
-  // the credential's own.
+  enum class Auth { kNone, kCredential, kCredentialOfProject, kRpc };
+  struct RouteInfo {
+    Auth auth;
+    uint64_t body_limit;
+    bool blocking;
+  };
+  // Wraps `h` with authentication (unless Admit already authenticated the request); with
+  // `check_project`, the {project_id} of the path must be the credential's own.
   Handler Authenticated(Handler h, bool check_project) const;
-  void Add(const char* method, const char* pattern, ErrorMapper errors, Handler h);
+  void Add(const char* method, const char* pattern, ErrorMapper errors, RouteInfo info, Handler h);
+  // Request id, canonical path, query and route; an error answer when one of them fails.
+  std::optional<Response> Prepare(Request& req) const;
+  ErrorMapper ErrorsFor(const Request& req) const;
+  std::vector<RouteInfo> routes_;
 
   Result<Response> ListEvents(const Request& req) const;
 

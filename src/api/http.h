@@ -30,6 +30,7 @@ struct Request {
   std::string body;
   std::string request_id;
   std::optional<Principal> principal;
+  int route = -1;  // the matched route, once the service has admitted the request
 
   // First header with this name (case-insensitive), or nullopt.
   std::optional<std::string_view> Header(std::string_view name) const;

@@ -39,7 +39,11 @@ TEST(HttpServerTest, BlockingHandlersDoNotHoldTheIoThread) {
   std::atomic<bool> slow_started{false};
   HttpServerOptions options;
   options.threads = 1;
-  options.blocking = [](const Request& r) { return r.target == "/slow"; };
+  options.admit = [](Request& r) {
+    Admission a;
+    a.blocking = r.target == "/slow";
+    return a;
+  };
   HttpServer server(
       [&](Request& r) {
         Response resp;

@@ -23,8 +23,18 @@ std::vector<std::string_view> Split(std::string_view path) {
 
 }  // namespace
 
-void Router::Add(std::string method, std::string pattern, Handler handler) {
+std::string CanonicalPath(std::string_view raw_path) {
+  std::string out;
+  for (std::string_view seg : Split(raw_path)) {
+    out += '/';
+    out += seg;
+  }
+  return out.empty() ? "/" : out;
+}
+
+void Router::Add(std::string method, std::string pattern, Handler handler, int tag) {
   Route r;
+  r.tag = tag;
   r.method = std::move(method);
   for (std::string_view s : Split(pattern)) r.segments.emplace_back(s);
   r.handler = std::move(handler);
@@ -49,6 +59,7 @@ Result<Router::Match> Router::Find(std::string_view method, std::string_view raw
     }
     if (ok) {
       m.handler = &r.handler;
+      m.tag = r.tag;
       return m;
     }
   }

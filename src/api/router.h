@@ -12,12 +12,19 @@
 
 namespace portatlas::api {
 
+// The one form of a request path that routing, and every decision made before it, sees: runs
+// of '/' become one and a trailing '/' goes ("//v1/ingest/ports/" is "/v1/ingest/ports"; ""
+// and "//" are "/"). Percent-escapes are left as they are.
+std::string CanonicalPath(std::string_view raw_path);
+
 class Router {
  public:
-  void Add(std::string method, std::string pattern, Handler handler);
+  // `tag` is the caller's own number for the route, returned with every match.
+  void Add(std::string method, std::string pattern, Handler handler, int tag = 0);
 
   struct Match {
     const Handler* handler = nullptr;
+    int tag = 0;
     std::vector<std::pair<std::string, std::string>> params;
   };
   // The route for this method and raw path, or a Match with handler == nullptr (unknown path,
@@ -29,6 +36,7 @@ class Router {
     std::string method;
     std::vector<std::string> segments;
     Handler handler;
+    int tag;
   };
   std::vector<Route> routes_;
 };

@@ -113,7 +113,7 @@ int RunServe(ServeArgs a, const std::set<std::string>& given) {
   api::ApiService service(*dir->store, ingestor, auth);
   api::HttpServerOptions http_options;
   http_options.threads = a.threads;
-  http_options.blocking = [](const api::Request& r) { return api::ApiService::Blocks(r); };
+  http_options.admit = [&service](api::Request& r) { return service.Admit(r); };
   api::HttpServer server([&service](api::Request& r) { return service.Dispatch(r); },
                          std::move(http_options));
   auto port = server.Listen(listen->first, listen->second);

@@ -239,5 +239,34 @@ TEST_F(AvdsApiTest, RequestIdsHaveAlibabasShape) {
   EXPECT_NE(V1("DescribeScanSessions").json["RequestId"].GetString(), id);
 }
 
+// The parameter checks come before the signature: a repeated parameter is InvalidParameter
+// even when the request is not signed at all; an empty SignatureNonce is refused.
+TEST_F(AvdsApiTest, RepeatedParametersAndEmptyNoncesAreParameterErrors) {
+  Request unsigned_req;
+  unsigned_req.method = "GET";
+  unsigned_req.target = "/?Action=DescribePorts&Version=2017-11-29&TaskId=1&TaskId=2";
+  RpcReply dup = Send(unsigned_req);
+  EXPECT_EQ(dup.status, 400) << dup.body;
+  EXPECT_EQ(std::string(dup.json["Code"].GetString()), "InvalidParameter") << dup.body;
+  EXPECT_NE(dup.body.find("TaskId"), std::string::npos) << dup.body;
+
+  Request empty_nonce =
+      testing::SignedV1("GET", {{"Action", "DescribeScanSessions"}}, kKeyA, now_, "");
+  RpcReply r = Send(empty_nonce);
+  EXPECT_NE(r.status, 200) << r.body;
+  EXPECT_NE(r.body.find("SignatureNonce"), std::string::npos) << r.body;
+}
+
+// "//" is the RPC endpoint too, and answers with the same RequestId shape.
+TEST_F(AvdsApiTest, ThePathAliasOfTheEndpointAnswersInItsShape) {
+  Request req;
+  req.method = "GET";
+  req.target = "//?Action=DescribeScanSessions";
+  RpcReply r = Send(req);
+  ASSERT_TRUE(r.json.IsObject()) << r.body;
+  EXPECT_EQ(std::string(r.json["RequestId"].GetString()).size(), 36u) << r.body;
+  EXPECT_EQ(r.request_id_header.size(), 36u);
+}
+
 }  // namespace
 }  // namespace portatlas::api::aliyun

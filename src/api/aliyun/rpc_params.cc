@@ -47,6 +47,18 @@ std::vector<Param> RpcParams::All() const {
   return out;
 }
 
+Status RpcParams::CheckNoRepeats() const {
+  std::vector<std::string_view> names;
+  names.reserve(query.size() + body.size());
+  for (const auto* list : {&query, &body}) {
+    for (const auto& [k, v] : *list) names.push_back(k);
+  }
+  std::sort(names.begin(), names.end());
+  auto repeat = std::adjacent_find(names.begin(), names.end());
+  if (repeat != names.end()) return InvalidParameter(*repeat, "It is given more than once.");
+  return Status::Ok();
+}
+
 Result<std::optional<std::string>> RpcParams::Get(std::string_view name) const {
   std::optional<std::string> found;
   for (const auto* list : {&query, &body}) {

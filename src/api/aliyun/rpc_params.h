@@ -34,6 +34,9 @@ struct RpcParams {
   // The query followed by the body.
   std::vector<Param> All() const;
 
+  // InvalidParameter naming the first parameter given more than once (in the query, the body
+  // or both). Checked before the signature: a malformed request is a parameter error.
+  Status CheckNoRepeats() const;
   // The value of `name`; nullopt when absent; InvalidParameter when given more than once.
   Result<std::optional<std::string>> Get(std::string_view name) const;
   // An integer in [min, max] written in decimal digits (an optional leading '-'); nullopt when

@@ -63,6 +63,7 @@ Response RpcService::Handle(const Request& req) {
 
 Result<Response> RpcService::Run(const Request& req, ErrorContext* ctx) {
   PA_ASSIGN_OR_RETURN(params, ParseRpcParams(req));
+  PA_RETURN_IF_ERROR(params.CheckNoRepeats());
   PA_ASSIGN_OR_RETURN(format, params.Get("Format"));
   if (format && EqualsIgnoreCaseAscii(*format, "XML")) {
     ctx->xml = true;

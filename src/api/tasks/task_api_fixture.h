@@ -72,8 +72,16 @@ class TaskApiTest : public testing::Test {
     req.method = method;
     req.target = target;
     if (!token.empty()) req.headers.emplace_back("X-Auth-Token", token);
-    req.body = body;
-    Response resp = service_->Dispatch(req);
+    // As the HTTP server does: admission on the header, then the body, then the handler.
+    Admission admission = service_->Admit(req);
+    Response resp;
+    if (admission.refusal) {
+      resp = std::move(*admission.refusal);
+    } else {
+      EXPECT_LE(body.size(), admission.body_limit) << target;
+      req.body = body;
+      resp = service_->Dispatch(req);
+    }
     Reply r;
     r.status = resp.status;
     r.body = resp.body;

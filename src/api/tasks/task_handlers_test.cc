@@ -190,17 +190,57 @@ TEST_F(TaskApiTest, BadIdsAndTaskPages) {
   EXPECT_EQ(Call("GET", "/v1/scan-tasks?limit=1000&offset=0").status, 200);
 }
 
-TEST_F(TaskApiTest, UploadsRunOffTheIoThreads) {
-  Request req;
-  req.method = "POST";
-  for (const char* t :
-       {"/v1/scan-tasks", "/v1/scan-tasks/1/records", "/v1/scan-tasks/1/progress"}) {
+// Every spelling of a path that reaches a handler runs it the same way: the blocking decision
+// and the router see one canonical path.
+TEST_F(TaskApiTest, UploadsRunOffTheIoThreadsWhateverThePathSpelling) {
+  for (const char* t : {"/v1/scan-tasks", "/v1/scan-tasks/1/records", "/v1/scan-tasks/1/progress",
+                        "//v1/scan-tasks", "/v1/scan-tasks/", "/v1//scan-tasks/1/records",
+                        "//v1/ingest/ports/", "/v1/ingest/ports", "/v1/ingest//ports?x=1"}) {
+    Request req;
+    req.method = "POST";
     req.target = t;
-    EXPECT_TRUE(ApiService::Blocks(req)) << t;
+    req.headers.emplace_back("X-Auth-Token", "tok-a");
+    const Admission a = service_->Admit(req);
+    EXPECT_FALSE(a.refusal) << t << ": " << (a.refusal ? a.refusal->body : "");
+    EXPECT_TRUE(a.blocking) << t;
   }
-  req.method = "GET";
-  req.target = "/v1/scan-tasks/1/records";
-  EXPECT_FALSE(ApiService::Blocks(req));
+  Request get;
+  get.method = "GET";
+  get.target = "//v1/scan-tasks/1/records/";
+  get.headers.emplace_back("X-Auth-Token", "tok-a");
+  EXPECT_FALSE(service_->Admit(get).blocking);
+}
+
+// No credential, a wrong one, or an unknown path: refused on the header, before any body.
+TEST_F(TaskApiTest, AdmissionRefusesOnTheHeader) {
+  const struct {
+    const char* target;
+    const char* token;
+    int status;
+  } cases[] = {{"/v1/ingest/ports", nullptr, 401},
+               {"/v1/ingest/ports", "wrong", 401},
+               {"/v1/scan-tasks/1/records", nullptr, 401},
+               {"/v1/nothing-here", "tok-a", 404}};
+  for (const auto& c : cases) {
+    Request req;
+    req.method = "POST";
+    req.target = c.target;
+    req.headers.emplace_back("Content-Length", "60000000");
+    if (c.token != nullptr) req.headers.emplace_back("X-Auth-Token", c.token);
+    const Admission a = service_->Admit(req);
+    ASSERT_TRUE(a.refusal) << c.target;
+    EXPECT_EQ(a.refusal->status, c.status) << c.target << ": " << a.refusal->body;
+  }
+  Request ok;
+  ok.method = "POST";
+  ok.target = "/v1/ingest/ports";
+  ok.headers.emplace_back("X-Auth-Token", "tok-a");
+  const Admission a = service_->Admit(ok);
+  EXPECT_FALSE(a.refusal);
+  EXPECT_FALSE(a.anonymous);
+  EXPECT_EQ(a.body_limit, 64ull << 20);
+  ASSERT_TRUE(ok.principal);
+  EXPECT_EQ(ok.principal->project, "projA");
 }
 
 // A store whose writes cannot commit (a full disk, say); reads go to the real one.
