@@ -1,6 +1,10 @@
 #include "api/http_server.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -8,8 +12,12 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <cerrno>
 #include <limits>
+#include <list>
+#include <mutex>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 namespace portatlas::api {
@@ -97,24 +105,71 @@ struct InFlight {
   uint64_t held = 0;
 };
 
+class Session;
+
+// The connections held, in total and per source address, and the idle ones (waiting for a
+// request's first header byte, oldest first) that may be closed to make room for new ones.
+class Connections {
+ public:
+  Connections(int max_total, int max_per_source)
+      : max_total_(max_total), max_per_source_(max_per_source) {}
+
+  enum class Entry { kAdmitted, kFull };
+  // Counts a new connection from `source`. When the total or the source's share is reached,
+  // the oldest idle connection (of that source, when its share is what is reached) is handed
+  // to `*victim` to be closed, and the new one is admitted all the same; with none idle, kFull.
+  Entry Enter(const std::string& source, std::shared_ptr<Session>* victim);
+  void Leave(const std::string& source);
+  void MarkIdle(const std::shared_ptr<Session>& s);
+  void MarkBusy(Session* s);
+
+ private:
+  std::mutex mu_;
+  const int max_total_;
+  const int max_per_source_;
+  int total_ = 0;
+  std::unordered_map<std::string, int> per_source_;
+  std::list<std::weak_ptr<Session>> idle_;
+};
+
 struct Shared {
-  Shared(HttpServer::Dispatch d, HttpServerOptions o)
+  Shared(HttpServer::Dispatch d, HttpServerOptions o, int max_total, int max_per_source)
       : dispatch(std::move(d)),
         options(std::move(o)),
         budget(options.body_budget_bytes),
-        anonymous_budget(options.anonymous_body_budget_bytes) {}
+        anonymous_budget(options.anonymous_body_budget_bytes),
+        connections(max_total, max_per_source) {}
   HttpServer::Dispatch dispatch;
   HttpServerOptions options;
   ByteBudget budget;
   ByteBudget anonymous_budget;
+  Connections connections;
 };
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, Shared& shared, asio::thread_pool& blocking_pool)
-      : stream_(std::move(socket)), shared_(shared), blocking_pool_(blocking_pool) {}
+  Session(tcp::socket socket, std::string source, Shared& shared, asio::thread_pool& blocking_pool)
+      : stream_(std::move(socket)),
+        source_(std::move(source)),
+        shared_(shared),
+        blocking_pool_(blocking_pool) {}
+  ~Session() {
+    shared_.connections.MarkBusy(this);
+    shared_.connections.Leave(source_);
+  }
 
   void Start() { ReadNext(); }
+  asio::any_io_executor Executor() { return stream_.get_executor(); }
+
+  // Closes the connection to make room for another (on this session's strand).
+  void Evict() {
+    beast::error_code ignored;
+    stream_.socket().close(ignored);
+  }
+
+  const std::string& source() const { return source_; }
+  // The place of this session in the idle list, guarded by the Connections' mutex.
+  std::optional<std::list<std::weak_ptr<Session>>::iterator> idle_at;
 
  private:
   void ReadNext() {
@@ -124,6 +179,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // 1.74 compares a Content-Length with the optional limit, and any length is above none.
     parser_->body_limit(std::numeric_limits<uint64_t>::max());
     stream_.expires_after(std::chrono::seconds(shared_.options.read_timeout_s));
+    if (buffer_.size() == 0) shared_.connections.MarkIdle(shared_from_this());
     http::async_read_header(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
@@ -145,7 +201,8 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHeader(beast::error_code ec) {
-    if (Quiet(ec)) return Close(false);
+    shared_.connections.MarkBusy(this);
+    if (Quiet(ec) || ec == asio::error::bad_descriptor) return Close(false);
     if (ec) return Refuse(ec);
     if (const char* why = FramingError(*parser_)) {
       return Finish(ServerError(400, fmt::format("Bad request: {}", why)));
@@ -255,6 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   beast::tcp_stream stream_;
+  const std::string source_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<InFlight> inflight_;
@@ -265,6 +323,115 @@ class Session : public std::enable_shared_from_this<Session> {
   asio::thread_pool& blocking_pool_;
 };
 
+Connections::Entry Connections::Enter(const std::string& source, std::shared_ptr<Session>* victim) {
+  // Sessions looked at are released only after the lock: the last reference to one may be
+  // among them, and its destructor takes the lock.
+  std::vector<std::shared_ptr<Session>> looked_at;
+  std::lock_guard<std::mutex> lock(mu_);
+  int& mine = per_source_[source];
+  const bool source_full = mine >= max_per_source_;
+  if (source_full || total_ >= max_total_) {
+    for (auto it = idle_.begin(); it != idle_.end();) {
+      std::shared_ptr<Session> s = it->lock();
+      if (!s) {
+        it = idle_.erase(it);
+        continue;
+      }
+      if (source_full && s->source() != source) {
+        looked_at.push_back(std::move(s));
+        ++it;
+        continue;
+      }
+      s->idle_at.reset();
+      idle_.erase(it);
+      *victim = std::move(s);
+      break;
+    }
+    if (!*victim) {
+      if (mine == 0) per_source_.erase(source);
+      return Entry::kFull;
+    }
+  }
+  ++mine;
+  ++total_;
+  return Entry::kAdmitted;
+}
+
+void Connections::Leave(const std::string& source) {
+  std::lock_guard<std::mutex> lock(mu_);
+  --total_;
+  auto it = per_source_.find(source);
+  if (it != per_source_.end() && --it->second <= 0) per_source_.erase(it);
+}
+
+void Connections::MarkIdle(const std::shared_ptr<Session>& s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (!s->idle_at) s->idle_at = idle_.insert(idle_.end(), s);
+}
+
+void Connections::MarkBusy(Session* s) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (s->idle_at) {
+    idle_.erase(*s->idle_at);
+    s->idle_at.reset();
+  }
+}
+
+// A descriptor held back for the moment the process has none left: closed, it lets the server
+// accept one waiting connection, tell it 503 and close it, instead of leaving it unanswered.
+class ReserveFd {
+ public:
+  ReserveFd() { Take(); }
+  ~ReserveFd() { Release(); }
+  ReserveFd(const ReserveFd&) = delete;
+  ReserveFd& operator=(const ReserveFd&) = delete;
+  void Take() {
+    if (fd_ < 0) fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  void Release() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+constexpr std::string_view kBusyAnswer =
+    "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json;charset=UTF-8\r\n"
+    "Retry-After: 1\r\nConnection: close\r\nContent-Length: 95\r\n\r\n"
+    R"({"error_code":"APIGW.0201","error_msg":"Server busy: too many connections","request_id":""})";
+
+// Answers 503 on a fresh connection and closes it, without waiting (its send buffer is empty).
+void AnswerBusy(int fd) {
+  [[maybe_unused]] const ssize_t n =
+      ::send(fd, kBusyAnswer.data(), kBusyAnswer.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  ::shutdown(fd, SHUT_WR);
+  ::close(fd);
+}
+
+// The connections that fit below the descriptor limit, keeping `reserve` for the store, logs
+// and the rest.
+int ConnectionsBelowFdLimit(int reserve) {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0 || lim.rlim_cur == RLIM_INFINITY) return 1 << 20;
+  const auto room = static_cast<int64_t>(lim.rlim_cur) - reserve;
+  return static_cast<int>(std::clamp<int64_t>(room, 16, 1 << 20));
+}
+
+// Descriptors kept free of connections: the store, its journal, logs, the reserve.
+constexpr int kReservedFds = 64;
+
+int MaxTotal(const HttpServerOptions& o) {
+  const int below_limit = ConnectionsBelowFdLimit(kReservedFds);
+  return o.max_connections > 0 ? o.max_connections : below_limit;  // the operator's word wins
+}
+
+int MaxPerSource(const HttpServerOptions& o, int max_total) {
+  if (o.max_connections_per_source > 0) return std::min(o.max_connections_per_source, max_total);
+  return std::max(16, max_total / 4);
+}
+
 int IoThreads(int requested) {
   if (requested > 0) return requested;
   return std::max(2, static_cast<int>(std::thread::hardware_concurrency()));
@@ -274,27 +441,76 @@ int IoThreads(int requested) {
 
 struct HttpServer::Impl {
   Impl(Dispatch d, HttpServerOptions o)
-      : shared(std::move(d), std::move(o)),
+      : max_total(MaxTotal(o)),
+        max_per_source(MaxPerSource(o, max_total)),
+        shared(std::move(d), std::move(o), max_total, max_per_source),
         threads(IoThreads(shared.options.threads)),
         ioc(threads),
         blocking_pool(static_cast<size_t>(std::max(1, shared.options.blocking_threads))),
-        acceptor(ioc) {}
+        acceptor(ioc),
+        pause(ioc) {}
 
   void Accept() {
     acceptor.async_accept(asio::make_strand(ioc), [this](beast::error_code ec, tcp::socket s) {
       if (ec == asio::error::operation_aborted) return;
-      if (!ec) {
-        std::make_shared<Session>(std::move(s), shared, blocking_pool)->Start();
+      if (!ec) return Admit(std::move(s));
+      if (ec.value() == EMFILE || ec.value() == ENFILE || ec.value() == ENOBUFS ||
+          ec.value() == ENOMEM) {
+        return OutOfDescriptors();
       }
-      Accept();
+      Accept();  // the connection went away before it was accepted (ECONNABORTED): go on
     });
   }
 
+  void Admit(tcp::socket s) {
+    beast::error_code ec;
+    const auto peer = s.remote_endpoint(ec);
+    if (ec) return Accept();
+    const std::string source = peer.address().to_string();
+    std::shared_ptr<Session> victim;
+    if (shared.connections.Enter(source, &victim) == Connections::Entry::kFull) {
+      AnswerBusy(s.release());
+      return Accept();
+    }
+    if (victim) asio::post(victim->Executor(), [victim] { victim->Evict(); });
+    std::make_shared<Session>(std::move(s), source, shared, blocking_pool)->Start();
+    Accept();
+  }
+
+  // Out of descriptors (the limit is set below the cap, but other files count too): the
+  // reserve descriptor makes room to tell one waiting client 503, then accepting pauses for a
+  // moment instead of failing again at once, which would spin the CPU.
+  void OutOfDescriptors() {
+    // Every client already waiting is told at once (the listening socket is non-blocking),
+    // each through the one freed descriptor.
+    reserve.Release();
+    for (int i = 0; i < 4096; ++i) {
+      const int fd = ::accept4(acceptor.native_handle(), nullptr, nullptr, SOCK_CLOEXEC);
+      if (fd < 0) break;
+      AnswerBusy(fd);
+    }
+    reserve.Take();
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_warning > std::chrono::seconds(10)) {
+      last_warning = now;
+      fmt::print(stderr, "portatlas serve: out of file descriptors; new connections get 503\n");
+    }
+    pause.expires_after(std::chrono::milliseconds(100));
+    pause.async_wait([this](beast::error_code ec) {
+      if (!ec) Accept();
+    });
+  }
+
+  int max_total;
+  int max_per_source;
   Shared shared;
   int threads;
   asio::io_context ioc;
   asio::thread_pool blocking_pool;
   tcp::acceptor acceptor;
+  asio::steady_timer pause;
+  ReserveFd reserve;
+  std::chrono::steady_clock::time_point last_warning{};
 };
 
 HttpServer::HttpServer(Dispatch dispatch, HttpServerOptions options)
@@ -312,6 +528,7 @@ Result<uint16_t> HttpServer::Listen(const std::string& host, uint16_t port) {
   if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec) a.bind(ep, ec);
   if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (!ec) a.non_blocking(true, ec);  // OutOfDescriptors() accepts by hand
   if (ec) return Unavailable(fmt::format("listen {}:{}: {}", host, port, ec.message()));
   impl_->Accept();
   return a.local_endpoint().port();

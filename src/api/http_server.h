@@ -51,6 +51,14 @@ struct HttpServerOptions {
   // request is answered 503 with Retry-After and the connection closed.
   uint64_t body_budget_bytes = 512ull << 20;
   uint64_t anonymous_body_budget_bytes = 32ull << 20;
+  // Connections held at once: 0 is the descriptor limit (RLIMIT_NOFILE) less a reserve of 64
+  // (a value given is taken as it is, even above that).
+  // Per source address: 0 is a quarter of that, at least 16. At either cap, the oldest idle
+  // connection (no request under way; of that source, at its cap) is closed to make room;
+  // with none idle, the new connection is answered 503 and closed. Out of descriptors
+  // anyway, one held in reserve lets the server answer 503, and accepting pauses 100 ms.
+  int max_connections = 0;
+  int max_connections_per_source = 0;
 };
 
 class HttpServer {

@@ -29,7 +29,9 @@ struct ServeArgs {
   std::string config;
   std::string risk_kb;
   std::string services = "/etc/services";
-  int threads = 0;  // one per CPU
+  int threads = 0;                     // one per CPU
+  int max_connections = 0;             // 0: the descriptor limit less a reserve
+  int max_connections_per_source = 0;  // 0: a quarter of max_connections
 };
 
 // Applies a TOML config file; flags given on the command line win (`given` names them).
@@ -113,6 +115,8 @@ int RunServe(ServeArgs a, const std::set<std::string>& given) {
   api::ApiService service(*dir->store, ingestor, auth);
   api::HttpServerOptions http_options;
   http_options.threads = a.threads;
+  http_options.max_connections = a.max_connections;
+  http_options.max_connections_per_source = a.max_connections_per_source;
   http_options.admit = [&service](api::Request& r) { return service.Admit(r); };
   api::HttpServer server([&service](api::Request& r) { return service.Dispatch(r); },
                          std::move(http_options));
@@ -147,6 +151,15 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--config", args->config, "TOML config file (flags override it)");
   cmd->add_option("--risk-kb", args->risk_kb, "Risk knowledge base overriding the built-in one");
   cmd->add_option("--services", args->services, "Services database")->capture_default_str();
+  cmd->add_option("--max-connections", args->max_connections,
+                  "Connections held at once (0: the descriptor limit less 64); at the cap the "
+                  "oldest idle one is closed, or the new one gets 503")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
+  cmd->add_option("--max-connections-per-source", args->max_connections_per_source,
+                  "Connections held at once from one address (0: a quarter of the total)")
+      ->check(CLI::Range(0, 1 << 20))
+      ->capture_default_str();
   cmd->add_option("--threads", args->threads, "HTTP I/O threads (0: one per CPU)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();

@@ -42,6 +42,7 @@ class ServerProcess {
   int Signal(int sig);
   bool running() const { return pid_ > 0; }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
 
  private:
