@@ -8,6 +8,7 @@
 #include <algorithm>
 
 #include "collect/port_json.h"
+#include "core/json_writer.h"
 
 namespace portatlas::agent {
 namespace {
@@ -47,7 +48,7 @@ std::string SummarizeResult(const rapidjson::Value& r) {
 ReportBody BuildReportBody(const ReportHeader& header,
                            const std::vector<collect::ListeningSocket>& sockets) {
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w(buf);
   w.StartObject();
   collect::WriteJsonString(w, "host_id", header.host_id);
   collect::WriteJsonString(w, "agent_id", header.agent_id);

@@ -9,6 +9,7 @@
 
 #include "api/hss/hss_errors.h"
 #include "api/hss/params.h"
+#include "core/json_writer.h"
 
 namespace portatlas::api {
 namespace {
@@ -242,7 +243,7 @@ Result<Response> ApiService::ListEvents(const Request& req) const {
       events, store_.ListEvents(req.principal->project, host_id.value_or(""), since.value_or(0),
                                 static_cast<int>(limit.value_or(1000))));
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w(buf);
   auto str = [&w](const char* k, std::string_view v) {
     w.Key(k);
     w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));

@@ -1,11 +1,14 @@
 // The API pipeline end to end below HTTP: real SQLite store, real ingestor, real authenticator.
 #include "api/api_service.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
 #include <stdlib.h>
 
 #include <filesystem>
+#include <map>
+#include <random>
 
 #include "api/auth/sdk_signer.h"
 #include "store/sqlite_store.h"
@@ -80,7 +83,8 @@ class ApiServiceTest : public testing::Test {
     req.body = body;
     Reply r{0, {}, service_->Dispatch(req)};
     r.status = r.raw.status;
-    r.json.Parse(r.raw.body.c_str());
+    // Every answer is JSON and valid UTF-8, whatever the request or the store held.
+    r.json.Parse<rapidjson::kParseValidateEncodingFlag>(r.raw.body.c_str(), r.raw.body.size());
     EXPECT_FALSE(r.json.HasParseError()) << r.raw.body;
     bool has_id = false;
     for (const auto& [k, v] : r.raw.headers) has_id |= k == "X-Request-Id" && v.size() == 32;
@@ -304,6 +308,151 @@ TEST_F(ApiServiceTest, EventsRecordCloses) {
   ASSERT_EQ(r.status, 200) << r.raw.body;
   ASSERT_EQ(r.json["events"].Size(), 2u);
   EXPECT_STREQ(r.json["events"][0]["kind"].GetString(), "close");
+}
+
+// A JSON string literal holding `raw` byte for byte (quote, backslash and controls escaped;
+// every other byte as it is, invalid UTF-8 included).
+std::string RawJsonString(std::string_view raw) {
+  std::string out = "\"";
+  for (char c : raw) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20) {
+      out += fmt::format("\\u{:04x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+std::string PercentEncodeAll(std::string_view raw) {
+  std::string out;
+  for (char c : raw) out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+  return out;
+}
+
+// An ingest body whose field `field` (of the snapshot, or of its one port) holds `value`.
+std::string IngestBodyWith(const std::string& field, const std::string& value) {
+  std::map<std::string, std::string> snap = {{"host_id", "\"h9\""},  {"agent_id", "\"a9\""},
+                                             {"host_name", "\"n\""}, {"host_ip", "\"198.18.0.9\""},
+                                             {"collected_at", "5"},  {"seq", "5"}};
+  std::map<std::string, std::string> port = {
+      {"laddr", "\"0.0.0.0\""},       {"port", "25"},       {"type", "\"TCP\""},
+      {"path", "\"/usr/sbin/exim\""}, {"comm", "\"exim\""}, {"container_id", "\"\""},
+      {"container_runtime", "\"\""}};
+  if (snap.contains(field)) snap[field] = RawJsonString(value);
+  if (port.contains(field)) port[field] = RawJsonString(value);
+  auto object = [](const std::map<std::string, std::string>& m, const std::string& tail) {
+    std::string o = "{";
+    for (const auto& [k, v] : m) o += "\"" + k + "\":" + v + ",";
+    return o + tail + "}";
+  };
+  return object(snap, "\"ports\":[" + object(port, "\"pid\":1") + "]");
+}
+
+const char* const kIngestStringFields[] = {"host_id", "agent_id",     "host_name",
+                                           "host_ip", "laddr",        "path",
+                                           "comm",    "container_id", "container_runtime"};
+
+// Issue 12.4: a string that is not UTF-8 is refused in any field, and the inventory stays as
+// it was (and valid JSON for every client).
+TEST_F(ApiServiceTest, InvalidUtf8InAnyIngestStringIsRefused) {
+  for (const char* bad : {"bad\xc3\x28", "\xff\xfe", "\xc0\xaf", "\xed\xa0\x80"}) {
+    for (const char* field : kIngestStringFields) {
+      Reply r = Call("POST", "/v1/ingest/ports", "tok-a", IngestBodyWith(field, bad));
+      EXPECT_EQ(r.status, 400) << field << ": " << r.raw.body;
+    }
+  }
+  EXPECT_EQ(
+      Call("POST", "/v1/ingest/ports", "tok-a", IngestBodyWith("path", "/srv/caf\xc3\xa9")).status,
+      200);
+  Reply host = Call("GET", "/v5/projA/asset/ports/detail?port=25", "tok-a");
+  ASSERT_EQ(host.status, 200) << host.raw.body;
+  EXPECT_EQ(host.json["total_num"].GetInt(), 1) << host.raw.body;
+}
+
+TEST_F(ApiServiceTest, InvalidUtf8InAQueryParameterIsRefused) {
+  for (const char* target :
+       {"/v5/projA/asset/ports?host_id=bad%C3%28",
+        "/v5/projA/asset/ports/detail?port=22&host_name=%FF%FE", "/v1/events?host_id=%C0%AF"}) {
+    Reply r = Call("GET", target, "tok-a");
+    EXPECT_EQ(r.status, 400) << target << ": " << r.raw.body;
+  }
+}
+
+// Whatever the store holds (rows from before the check, or written by another path), every
+// answer is valid JSON: invalid bytes come out as U+FFFD.
+TEST_F(ApiServiceTest, AnswersStayValidJsonWhateverIsStored) {
+  inventory::HostSnapshot s;
+  s.project = "projA";
+  s.host_id = "bad\xc3\x28";
+  s.agent_id = "\xff\xfe";
+  s.host_name = "\xc0\xaf";
+  s.host_ip = "198.18.0.7";
+  s.eps = "0";
+  s.collected_at_ms = 9;
+  s.seq = 9;
+  inventory::SnapshotPort p;
+  p.key = {1, "0.0.0.0", 22, SockType::kTcp};
+  p.pid = 3;
+  p.path = "/usr/sbin/\xe4\xb8";
+  p.comm = "\x80";
+  p.container_id = "\xf8\x88\x80\x80\x80";
+  s.ports.push_back(p);
+  std::vector<inventory::HostSnapshot> batch;
+  batch.push_back(std::move(s));
+  auto ingested = ingestor_->Ingest(std::move(batch));
+  ASSERT_TRUE(ingested) << ingested.error().ToString();
+  ASSERT_EQ(ingested->size(), 1u);
+  ASSERT_TRUE((*ingested)[0].applied);
+  for (const char* target :
+       {"/v5/projA/asset/ports?host_id=bad", "/v5/projA/asset/ports/detail?port=22",
+        "/v5/projA/asset/port/statistics", "/v5/projA/asset/statistic", "/v1/events"}) {
+    Reply r = Call("GET", target, "tok-a");  // Call asserts valid UTF-8 JSON
+    EXPECT_EQ(r.status, 200) << target << ": " << r.raw.body;
+  }
+  Reply events = Call("GET", "/v1/events", "tok-a");
+  EXPECT_NE(events.raw.body.find("bad\xef\xbf\xbd("), std::string::npos) << events.raw.body;
+  EXPECT_NE(events.raw.body.find("/usr/sbin/\xef\xbf\xbd\xef\xbf\xbd"), std::string::npos)
+      << events.raw.body;
+}
+
+// Issue 12, acceptance 3: random bytes in every string field of the ingest body and in the
+// query parameters; every answer, of every kind, parses as valid JSON (Call checks), and the
+// store's answers stay valid afterwards.
+TEST_F(ApiServiceTest, RandomBytesInEveryStringFieldNeverBreakAnAnswer) {
+  std::mt19937 rng(12);
+  std::uniform_int_distribution<int> len(0, 12);
+  std::uniform_int_distribution<int> byte(0, 255);
+  auto random_bytes = [&] {
+    std::string out;
+    for (int n = len(rng); n > 0; --n) out += static_cast<char>(byte(rng));
+    return out;
+  };
+  for (int round = 0; round < 40; ++round) {
+    for (const char* field : kIngestStringFields) {
+      Call("POST", "/v1/ingest/ports", "tok-a", IngestBodyWith(field, random_bytes()));
+    }
+    for (const char* path : {"/v5/projA/asset/ports", "/v5/projA/asset/ports/detail",
+                             "/v5/projA/asset/port/statistics", "/v1/events", "/v1/scan-tasks"}) {
+      Call("GET",
+           std::string(path) + "?" + PercentEncodeAll(random_bytes()) + "=" +
+               PercentEncodeAll(random_bytes()) +
+               "&port=22&host_id=" + PercentEncodeAll(random_bytes()),
+           "tok-a");
+    }
+    Call("POST", "/v1/scan-tasks", "tok-a",
+         "{\"name\":" + RawJsonString(random_bytes()) + ",\"kind\":\"connect\",\"targets\":" +
+             RawJsonString(random_bytes()) + ",\"ports\":\"1-10\"}");
+  }
+  for (const char* target :
+       {"/v5/projA/asset/ports?host_id=h1", "/v5/projA/asset/ports/detail?port=25", "/v1/events",
+        "/v1/scan-tasks"}) {
+    EXPECT_EQ(Call("GET", target, "tok-a").status, 200) << target;
+  }
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <random>
 
 #include "api/auth/uri_encoding.h"
+#include "core/json_writer.h"
+#include "core/text.h"
 
 namespace portatlas::api {
 
@@ -38,6 +40,10 @@ Result<std::vector<std::pair<std::string, std::string>>> ParseQuery(std::string_
     if (!name) return name.error();
     auto value = auth::PercentDecode(eq == std::string_view::npos ? "" : part.substr(eq + 1), true);
     if (!value) return value.error();
+    if (!IsValidUtf8(*name) || !IsValidUtf8(*value)) {
+      return InvalidArgument(
+          fmt::format("query parameter '{}' is not valid UTF-8", RepairUtf8(*name)));
+    }
     out.emplace_back(std::move(*name), std::move(*value));
   }
   return out;
@@ -58,7 +64,7 @@ Response JsonResponse(int status, std::string body) {
 Response ErrorBody(int status, std::string_view code, std::string_view message,
                    std::string_view request_id) {
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w(buf);
   w.StartObject();
   w.Key("error_code");
   w.String(code.data(), static_cast<rapidjson::SizeType>(code.size()));

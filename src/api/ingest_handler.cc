@@ -8,6 +8,8 @@
 
 #include <algorithm>
 
+#include "core/json_writer.h"
+
 namespace portatlas::api {
 namespace {
 
@@ -144,7 +146,8 @@ Result<std::vector<inventory::HostSnapshot>> ParseIngestBody(
     std::string_view body, const std::string& project,
     const std::vector<std::string>& granted_eps) {
   rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
+                                                                                    body.size());
   if (doc.HasParseError()) {
     return InvalidArgument(fmt::format("body is not JSON: {} at offset {}",
                                        rapidjson::GetParseError_En(doc.GetParseError()),
@@ -176,7 +179,7 @@ Result<Response> IngestHandler::Handle(const Request& req) const {
   PA_ASSIGN_OR_RETURN(snaps, ParseIngestBody(req.body, req.principal->project, req.principal->eps));
   PA_ASSIGN_OR_RETURN(results, ingestor_.Ingest(std::move(snaps)));
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w(buf);
   w.StartObject();
   w.Key("results");
   w.StartArray();

@@ -8,6 +8,7 @@
 #include <array>
 
 #include "collect/port_json.h"
+#include "core/json_writer.h"
 
 namespace portatlas::cli {
 namespace {
@@ -22,7 +23,7 @@ std::string Endpoint(const collect::ListeningSocket& s) {
 bool WriteJson(const std::vector<PortRow>& rows, std::FILE* out) {
   char buf[64 * 1024];
   rapidjson::FileWriteStream stream(out, buf, sizeof(buf));
-  rapidjson::Writer<rapidjson::FileWriteStream> w(stream);
+  BasicJsonWriter<rapidjson::FileWriteStream> w(stream);
   w.StartArray();
   for (const PortRow& r : rows) {
     collect::WritePortJson(w, *r.socket, r.service, inventory::RiskStatusName(r.status));

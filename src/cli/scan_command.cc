@@ -18,6 +18,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "core/json_writer.h"
 #include "scan/connect_scanner.h"
 #include "scan/detect/detector.h"
 #include "scan/detect/service_probes.h"
@@ -202,7 +203,7 @@ class ResultSink {
       return;
     }
     rapidjson::StringBuffer buf;
-    rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+    JsonWriter w(buf);
     auto str = [&w](const char* key, const std::string& value) {
       w.Key(key);
       w.String(value.data(), static_cast<unsigned>(value.size()));

@@ -11,6 +11,7 @@
 #include "api/auth/secrets.h"
 #include "api/http.h"
 #include "cli/data_dir.h"
+#include "core/json_writer.h"
 
 namespace portatlas::cli {
 namespace {
@@ -23,7 +24,7 @@ struct TokenArgs {
   std::string id;
 };
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 void Str(Writer& w, const char* k, std::string_view v) {
   w.Key(k);

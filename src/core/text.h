@@ -42,6 +42,10 @@ std::optional<uint64_t> ParseHex(std::string_view s, uint64_t max_value = UINT64
 // U+10FFFF). Parsers of text formats that require UTF-8 (TOML) check this first.
 bool IsValidUtf8(std::string_view s);
 
+// `s` with each byte that starts no well-formed UTF-8 sequence replaced by U+FFFD; valid text
+// comes back unchanged.
+std::string RepairUtf8(std::string_view s);
+
 // True when `s` is exactly `n` lower- or upper-case hexadecimal digits.
 bool IsHexOfLength(std::string_view s, size_t n);
 

@@ -88,3 +88,24 @@ TEST(TextTest, HttpTokensAndPrintableWords) {
 
 }  // namespace
 }  // namespace portatlas
+
+namespace portatlas {
+namespace {
+
+TEST(RepairUtf8Test, ReplacesEachBadByteAndKeepsValidText) {
+  EXPECT_EQ(RepairUtf8(""), "");
+  EXPECT_EQ(RepairUtf8("plain ascii"), "plain ascii");
+  EXPECT_EQ(RepairUtf8("caf\xc3\xa9 \xe4\xb8\xad"), "caf\xc3\xa9 \xe4\xb8\xad");
+  EXPECT_EQ(RepairUtf8("bad\xc3\x28"), "bad\xef\xbf\xbd(");
+  EXPECT_EQ(RepairUtf8("\xff\xfe"), "\xef\xbf\xbd\xef\xbf\xbd");
+  EXPECT_EQ(RepairUtf8("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");                  // overlong '/'
+  EXPECT_EQ(RepairUtf8("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // surrogate
+  EXPECT_EQ(RepairUtf8("\xe4\xb8"), "\xef\xbf\xbd\xef\xbf\xbd");                  // truncated
+  for (const char* s : {"bad\xc3\x28", "\xff\xfe", "\xc0\xaf", "\xf4\x90\x80\x80"}) {
+    EXPECT_FALSE(IsValidUtf8(s)) << s;
+    EXPECT_TRUE(IsValidUtf8(RepairUtf8(s))) << s;
+  }
+}
+
+}  // namespace
+}  // namespace portatlas

@@ -7,13 +7,15 @@
 
 #include <limits>
 
+#include "core/json_writer.h"
+
 namespace portatlas::store {
 namespace {
 
 constexpr size_t kPortFields = 15;
 constexpr size_t kEventFields = 12;
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 void Str(Writer& w, std::string_view s) { w.String(s.data(), static_cast<unsigned>(s.size())); }
 

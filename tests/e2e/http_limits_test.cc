@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -33,7 +34,9 @@ int ConnectFrom(int port, int source) {
   to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0 ||
       ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    const int saved = errno;
     if (fd >= 0) ::close(fd);
+    errno = saved;
     return -1;
   }
   timeval tv{5, 0};
@@ -103,7 +106,7 @@ TEST_F(LowFdLimitTest, IdleConnectionsMakeRoomForNewOnes) {
   ASSERT_TRUE(StartWithFdLimit(200));
   for (int i = 0; i < 300; ++i) {
     const int fd = ConnectFrom(server_.port(), 2 + i % 10);
-    ASSERT_GE(fd, 0) << i;
+    ASSERT_GE(fd, 0) << i << ": " << std::strerror(errno);
     held_.push_back(fd);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -153,9 +156,16 @@ TEST_F(LowFdLimitTest, OneAddressCannotTakeEverySlot) {
 TEST_F(LowFdLimitTest, OutOfDescriptorsAnswers503WithoutSpinning) {
   ASSERT_TRUE(
       StartWithFdLimit(200, {"--max-connections", "5000", "--max-connections-per-source", "5000"}));
+  // Past the server's 200 descriptors, while it pauses accepting, its backlog may overflow
+  // and a sandbox's network stack may refuse a connect at once (seen in CI at the 251st):
+  // that is a fair answer under overload, so filling stops there once the server is out.
   for (int i = 0; i < 300; ++i) {
     const int fd = ConnectFrom(server_.port(), 2 + i % 10);
-    ASSERT_GE(fd, 0) << i;
+    if (fd < 0) {
+      ASSERT_GE(i, 200) << "connect failed before the server was out of descriptors: "
+                        << std::strerror(errno);
+      break;
+    }
     held_.push_back(fd);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/http.h"
+#include "core/json_writer.h"
 
 namespace portatlas::api::aliyun {
 
@@ -54,7 +55,7 @@ class RpcBody {
   bool xml_;
   std::string root_;
   rapidjson::StringBuffer json_buf_;
-  rapidjson::Writer<rapidjson::StringBuffer> json_;
+  JsonWriter json_;
   std::string xml_out_;
   std::vector<std::string> arrays_;  // the open arrays' names, innermost last (XML items)
 };

@@ -34,6 +34,10 @@ Status ParseForm(std::string_view text, std::string_view where, std::vector<Para
       return RpcError(ErrorKind::kInvalidArgument, "InvalidParameter",
                       fmt::format("The {} holds a malformed percent-encoding.", where));
     }
+    if (!IsValidUtf8(*name) || !IsValidUtf8(*value)) {
+      return RpcError(ErrorKind::kInvalidArgument, "InvalidParameter",
+                      fmt::format("The {} holds a parameter that is not valid UTF-8.", where));
+    }
     out->emplace_back(std::move(*name), std::move(*value));
   }
   return Status::Ok();

@@ -4,6 +4,7 @@
 #include <rapidjson/writer.h>
 
 #include "api/hss/params.h"
+#include "core/json_writer.h"
 
 namespace portatlas::api::hss {
 namespace {
@@ -22,12 +23,12 @@ class Json {
     w_.Int64(v);
     return *this;
   }
-  rapidjson::Writer<rapidjson::StringBuffer>& w() { return w_; }
+  JsonWriter& w() { return w_; }
   Response Done() { return JsonResponse(200, std::string(buf_.GetString(), buf_.GetSize())); }
 
  private:
   rapidjson::StringBuffer buf_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_;
+  JsonWriter w_;
 };
 
 // {"total_num": N, "data_list": [ item(row)... ]}

@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <array>
 
+#include "core/json_writer.h"
+
 namespace portatlas::api::tasks {
 namespace {
 
@@ -147,7 +149,7 @@ Result<std::string> TlsField(const Fields& f) {
     return f.Bad("tls", fmt::format("must nest at most {} levels", kMaxTlsDepth));
   }
   rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
+  JsonWriter w(buf);
   v->Accept(w);
   if (buf.GetSize() > kMaxTlsBytes) {
     return f.Bad("tls", fmt::format("must be at most {} bytes of JSON", kMaxTlsBytes));

@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "core/json_writer.h"
+
 namespace portatlas::api::tasks {
 namespace {
 
@@ -18,12 +20,12 @@ class JsonOut {
     w_.Key(key);
     w_.Int64(v);
   }
-  rapidjson::Writer<rapidjson::StringBuffer>& w() { return w_; }
+  JsonWriter& w() { return w_; }
   std::string Take() { return std::string(buf_.GetString(), buf_.GetSize()); }
 
  private:
   rapidjson::StringBuffer buf_;
-  rapidjson::Writer<rapidjson::StringBuffer> w_{buf_};
+  JsonWriter w_{buf_};
 };
 
 void WriteTask(JsonOut& out, const store::ScanTaskRow& t, bool with_texts) {

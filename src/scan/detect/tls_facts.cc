@@ -14,10 +14,12 @@
 #include <ctime>
 #include <string_view>
 
+#include "core/json_writer.h"
+
 namespace portatlas::scan {
 namespace {
 
-using Writer = rapidjson::Writer<rapidjson::StringBuffer>;
+using Writer = JsonWriter;
 
 void Str(Writer& w, const char* key, std::string_view value) {
   if (value.empty()) return;

@@ -9,10 +9,10 @@
 #include <charconv>
 #include <limits>
 
+#include "core/json_writer.h"
+
 namespace portatlas::scan {
 namespace {
-
-using JsonWriter = rapidjson::Writer<rapidjson::StringBuffer>;
 
 constexpr size_t kMaxSummaryBytes = 200;
 
