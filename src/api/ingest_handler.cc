@@ -8,6 +8,7 @@
 
 #include <algorithm>
 
+#include "core/json_shape.h"
 #include "core/json_writer.h"
 
 namespace portatlas::api {
@@ -15,6 +16,18 @@ namespace {
 
 constexpr size_t kMaxSnapshots = 10000;
 constexpr size_t kMaxPorts = 65536;
+
+// What a body may cost to parse, checked before the parse. A snapshot nests 5 deep (body,
+// snapshots, a snapshot, ports, a port); 2M values is ~95k ports a request and bounds the DOM to
+// ~48 MB, where 60 MiB of '[' would have cost 1.5 GB.
+JsonShapeLimits IngestShape() {
+  JsonShapeLimits l;
+  l.max_depth = 16;
+  l.max_entries = std::max(kMaxSnapshots, kMaxPorts);
+  l.max_values = 2'000'000;
+  l.max_string_bytes = 64 * 1024;  // the longest field, path, is 4096 bytes
+  return l;
+}
 
 using JsonValue = rapidjson::Value;
 
@@ -145,6 +158,9 @@ Result<inventory::HostSnapshot> ParseSnapshot(const JsonValue& v, const std::str
 Result<std::vector<inventory::HostSnapshot>> ParseIngestBody(
     std::string_view body, const std::string& project,
     const std::vector<std::string>& granted_eps) {
+  if (Status shape = CheckJsonShape(body, IngestShape()); !shape.ok()) {
+    return InvalidArgument("body " + shape.message());
+  }
   rapidjson::Document doc;
   doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
                                                                                     body.size());

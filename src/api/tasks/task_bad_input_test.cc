@@ -198,6 +198,30 @@ TEST(TaskBodyTest, MaximumSizesAreAccepted) {
   EXPECT_TRUE(empty->empty());
 }
 
+TEST(TaskBodyTest, HostileShapesAreRefusedBeforeParsing) {
+  std::string tls_zeros = R"({"records":[{"ip":"::1","protocol":"tcp","port":1,"state":"open",)"
+                          R"("tls":{"a":[)";
+  for (int i = 0; i < 70000; ++i) tls_zeros += "0,";
+  tls_zeros += "0]}}]}";
+  const std::pair<std::string, const char*> cases[] = {
+      {std::string(8 << 20, '['), "body: nests deeper than 16 levels"},
+      {tls_zeros, "body: has an array or object of more than 65536 entries"},
+      {R"({"records":[{"ip":")" + std::string(1 << 20, '1') + "\"}]}",
+       "body: has a string longer than 393216 bytes"},
+  };
+  for (const auto& [body, why] : cases) {
+    auto r = ParseRecordsBody(body);
+    ASSERT_FALSE(r) << why;
+    EXPECT_EQ(r.error().message(), why);
+  }
+  // Past the record limit but within the shape's: the error still names the field.
+  std::string over = R"({"records":[0)";
+  for (size_t i = 0; i < kMaxRecordsPerRequest; ++i) over += ",0";
+  auto r = ParseRecordsBody(over + "]}");
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(), "records: at most 10000 per request, got 10001");
+}
+
 TEST(TaskBodyTest, TlsOfEightLevelsIsAccepted) {
   auto r = ParseRecordsBody(
       R"({"records":[{"ip":"::1","protocol":"tcp","port":443,"state":"open",

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/json_shape.h"
 #include "core/json_writer.h"
 
 namespace portatlas::api::tasks {
@@ -21,6 +22,8 @@ constexpr size_t kMaxTlsBytes = 16 * 1024;   // a record's tls object, serialise
 constexpr int kMaxTlsDepth = 8;              // nesting of that object
 constexpr size_t kMaxErrorBytes = 4096;
 constexpr int kMaxBodyDepth = 16;  // body, records, a record, its tls: 4; tls inside: up to 8
+constexpr size_t kMaxBodyValues = 2'000'000;           // ~200 a record: a DOM of at most ~48 MB
+constexpr size_t kMaxStringBytes = 6 * kMaxTextBytes;  // as written: a unicode escape is 6 bytes
 
 constexpr std::array<std::string_view, 5> kKinds = {"connect", "syn", "udp", "import-nmap",
                                                     "import-masscan"};
@@ -82,36 +85,17 @@ class Fields {
   std::string where_;
 };
 
-// Whether the arrays and objects of `text` nest at most `levels` deep, counted without parsing
-// (brackets inside strings skipped). Malformed text may pass; the parser refuses it.
-bool TextNestsAtMost(std::string_view text, int levels) {
-  int depth = 0;
-  bool in_string = false;
-  for (size_t i = 0; i < text.size(); ++i) {
-    const char c = text[i];
-    if (in_string) {
-      if (c == '\\') {
-        ++i;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > levels) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
-
 // Parses a whole body; it must be one JSON object.
 Status ParseObject(std::string_view body, rapidjson::Document* doc) {
-  // A DOM node costs about 100 bytes per nesting level of the input: refuse deep bodies first.
-  if (!TextNestsAtMost(body, kMaxBodyDepth)) {
-    return InvalidArgument(fmt::format("body: nests deeper than {} levels", kMaxBodyDepth));
-  }
+  // What the parse would cost, bounded before it starts: a DOM node costs 16-32 bytes, and
+  // 60 MiB of '[' or of "0," would have cost gigabytes.
+  JsonShapeLimits shape;
+  shape.max_depth = kMaxBodyDepth;
+  shape.max_entries = 65536;  // past kMaxRecordsPerRequest, so that error names records
+  shape.max_values = kMaxBodyValues;
+  shape.max_string_bytes = kMaxStringBytes;
+  if (Status s = CheckJsonShape(body, shape); !s.ok())
+    return InvalidArgument("body: " + s.message());
   // Iterative: nesting depth costs heap, not stack. Strings must be valid UTF-8.
   doc->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
                                                                                      body.size());
