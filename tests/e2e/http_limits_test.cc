@@ -118,7 +118,7 @@ TEST_F(LowFdLimitTest, IdleConnectionsMakeRoomForNewOnes) {
   EXPECT_GE(closed, 300 - 136) << "more connections held than the cap";
   EXPECT_LE(closed, 300 - 100) << "far fewer connections held than the cap";
   const int fresh = ConnectFrom(server_.port(), 77);
-  ASSERT_GE(fresh, 0);
+  ASSERT_GE(fresh, 0) << std::strerror(errno);
   EXPECT_EQ(Healthz(fresh), "HTTP/1.1 200 OK");
   ::close(fresh);
 }
@@ -173,7 +173,7 @@ TEST_F(LowFdLimitTest, OutOfDescriptorsAnswers503WithoutSpinning) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   EXPECT_LT(CpuSeconds(server_.pid()) - cpu0, 0.3) << "accept spins at EMFILE";
   const int fresh = ConnectFrom(server_.port(), 99);
-  ASSERT_GE(fresh, 0);
+  ASSERT_GE(fresh, 0) << std::strerror(errno);
   EXPECT_EQ(Healthz(fresh), "HTTP/1.1 503 Service Unavailable");
   ::close(fresh);
 }
