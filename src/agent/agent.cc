@@ -11,14 +11,14 @@
 #include <utility>
 
 #include "agent/agent_state.h"
-#include "agent/backoff.h"
 #include "agent/clock.h"
 #include "agent/http_client.h"
 #include "agent/identity.h"
 #include "agent/report.h"
 #include "agent/reporter.h"
-#include "agent/server_url.h"
 #include "collect/proc_fs.h"
+#include "net/backoff.h"
+#include "net/server_url.h"
 
 namespace portatlas::agent {
 namespace {
@@ -126,7 +126,7 @@ Result<Report> CollectReport(AgentContext* ctx, Clock* clock) {
 }  // namespace
 
 int RunAgent(const AgentOptions& options) {
-  auto url = ParseServerUrl(options.server);
+  auto url = net::ParseServerUrl(options.server);
   if (!url) {
     Log(url.error().message());
     return kExitConfig;
@@ -149,7 +149,7 @@ int RunAgent(const AgentOptions& options) {
   const int64_t cap_ms =
       options.once ? kBackoffCapMs : std::clamp(interval_ms, kBackoffInitialMs, kBackoffCapMs);
   Reporter reporter([&ctx, &clock]() { return CollectReport(&ctx, &clock); }, *client, clock,
-                    Backoff(kBackoffInitialMs, cap_ms, SystemUniform01()), Log);
+                    net::Backoff(kBackoffInitialMs, cap_ms, net::SystemUniform01()), Log);
   Log(fmt::format("host_id={} agent_id={} server={} {}", ctx.host_id, ctx.state->agent_id(),
                   url->ToString(),
                   options.once ? "once" : fmt::format("every {} s", options.interval_s)));

@@ -1,15 +1,17 @@
 // Delivery of report bodies to the ingest API: the IngestTransport seam (a fake in tests) and
-// its HTTP/1.1 implementation on Boost.Beast.
+// its implementation on net::HttpClient.
 #ifndef PORTATLAS_AGENT_HTTP_CLIENT_H_
 #define PORTATLAS_AGENT_HTTP_CLIENT_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
-#include "agent/server_url.h"
 #include "core/status.h"
+#include "net/http_client.h"
+#include "net/server_url.h"
 
 namespace portatlas::agent {
 
@@ -28,8 +30,9 @@ struct SendResult {
   std::string detail;   // printable: the server's summary or the network error
 };
 
-// 2xx committed; 408, 429 and 5xx transient; everything else permanent (redirects are not
-// followed: a moved server is a configuration error).
+// net::ClassifyReply for an answer with this status to a report (idempotent: a snapshot
+// replaces the host's ports): 2xx committed; 408, 429 and 5xx transient; everything else
+// permanent.
 SendOutcome ClassifyHttpStatus(int status);
 
 class IngestTransport {
@@ -39,34 +42,24 @@ class IngestTransport {
   virtual SendResult Send(std::string_view body) = 0;
 };
 
-struct HttpClientOptions {
-  int64_t connect_timeout_ms = 10000;
-  int64_t request_timeout_ms = 10000;  // writing the request and reading the response
-  size_t max_response_bytes = 1 << 20;
-};
+using HttpClientOptions = net::HttpClientOptions;
 
-// POSTs bodies to URL/v1/ingest/ports with X-Auth-Token and Content-Type: application/json,
-// one connection per report (Connection: close). Name resolution uses the system resolver
-// synchronously, outside the timeouts. Plain HTTP only: the token travels in clear text.
-// Each Send is independent; an instance is not meant for concurrent Sends.
+// POSTs bodies to URL/v1/ingest/ports with X-Auth-Token and Content-Type: application/json on
+// net::HttpClient (one kept connection). Each Send is independent; an instance is not meant
+// for concurrent Sends.
 class HttpIngestClient final : public IngestTransport {
  public:
   // Fails with InvalidArgument when the token is empty, longer than 4096 bytes or holds
   // anything but visible ASCII (it goes into a header).
-  static Result<HttpIngestClient> Create(ServerUrl url, std::string token,
+  static Result<HttpIngestClient> Create(net::ServerUrl url, std::string token,
                                          HttpClientOptions options = {});
 
   SendResult Send(std::string_view body) override;
 
  private:
-  HttpIngestClient(ServerUrl url, std::string token, HttpClientOptions options)
-      : url_(std::move(url)), token_(std::move(token)), options_(options) {}
+  explicit HttpIngestClient(std::unique_ptr<net::HttpClient> http) : http_(std::move(http)) {}
 
-  SendResult SendOrThrow(std::string_view body);
-
-  ServerUrl url_;
-  std::string token_;
-  HttpClientOptions options_;
+  std::unique_ptr<net::HttpClient> http_;
 };
 
 }  // namespace portatlas::agent

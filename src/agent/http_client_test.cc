@@ -9,11 +9,12 @@
 
 #include "agent/fake_clock.h"
 #include "agent/reporter.h"
-#include "agent/test_http_server.h"
+#include "net/test_http_server.h"
 
 namespace portatlas::agent {
 namespace {
 
+using net::TestHttpServer;
 using Action = TestHttpServer::Action;
 using Step = TestHttpServer::Step;
 
@@ -25,7 +26,7 @@ constexpr char kCommitted[] =
 
 HttpIngestClient MakeClient(uint16_t port, std::string prefix = "",
                             HttpClientOptions options = {}) {
-  ServerUrl url;
+  net::ServerUrl url;
   url.host = "127.0.0.1";
   url.port = port;
   url.prefix = std::move(prefix);
@@ -103,9 +104,9 @@ TEST(HttpIngestClientTest, SilentServerTimesOutAsTransient) {
 
 TEST(HttpIngestClientTest, RefusesTokensThatCannotBeAHeader) {
   for (const char* token : {"", "a b", "a\r\nX-Evil: 1", "t\x7f"}) {
-    EXPECT_FALSE(HttpIngestClient::Create(ServerUrl{}, token).has_value()) << token;
+    EXPECT_FALSE(HttpIngestClient::Create(net::ServerUrl{}, token).has_value()) << token;
   }
-  EXPECT_FALSE(HttpIngestClient::Create(ServerUrl{}, std::string(4097, 'a')).has_value());
+  EXPECT_FALSE(HttpIngestClient::Create(net::ServerUrl{}, std::string(4097, 'a')).has_value());
 }
 
 TEST(ClassifyHttpStatusTest, Table) {
@@ -133,7 +134,7 @@ TEST(HttpIngestClientTest, ReporterRetriesUntilTheServerTakesTheReport) {
       [] {
         return Result<Report>(Report{kBody, "h1", 0, 7});
       },
-      client, clock, Backoff(1000, 60000, [] { return 0.0; }),
+      client, clock, net::Backoff(1000, 60000, [] { return 0.0; }),
       [&](std::string_view line) { log.emplace_back(line); });
   ASSERT_TRUE(reporter.RunOnce(30000).ok());
   const auto reqs = server.requests();
@@ -153,7 +154,7 @@ TEST(HttpIngestClientTest, ReporterDoesNotResendARefusedReport) {
       [] {
         return Result<Report>(Report{kBody, "h1", 0, 7});
       },
-      client, clock, Backoff(1000, 60000, [] { return 0.0; }), [](std::string_view) {});
+      client, clock, net::Backoff(1000, 60000, [] { return 0.0; }), [](std::string_view) {});
   const Status s = reporter.RunOnce(30000);
   EXPECT_EQ(s.kind(), ErrorKind::kUnauthenticated) << s.ToString();
   EXPECT_NE(s.message().find("APIGW.0301"), std::string::npos) << s.message();

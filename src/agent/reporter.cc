@@ -36,8 +36,8 @@ Status PermanentFailureStatus(const SendResult& result) {
   return InvalidArgument(fmt::format("the server refused the report ({})", text));
 }
 
-Reporter::Reporter(CollectFn collect, IngestTransport& transport, Clock& clock, Backoff backoff,
-                   LogFn log)
+Reporter::Reporter(CollectFn collect, IngestTransport& transport, Clock& clock,
+                   net::Backoff backoff, LogFn log)
     : collect_(std::move(collect)),
       transport_(transport),
       clock_(clock),

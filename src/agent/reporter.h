@@ -16,10 +16,10 @@
 #include <string>
 #include <string_view>
 
-#include "agent/backoff.h"
 #include "agent/clock.h"
 #include "agent/http_client.h"
 #include "core/status.h"
+#include "net/backoff.h"
 
 namespace portatlas::agent {
 
@@ -37,7 +37,8 @@ using LogFn = std::function<void(std::string_view)>;
 
 class Reporter {
  public:
-  Reporter(CollectFn collect, IngestTransport& transport, Clock& clock, Backoff backoff, LogFn log);
+  Reporter(CollectFn collect, IngestTransport& transport, Clock& clock, net::Backoff backoff,
+           LogFn log);
 
   // Collects once and delivers, retrying transient failures while less than retry_for_ms has
   // passed since the first attempt (0: a single attempt). OK once committed. Otherwise the
@@ -61,7 +62,7 @@ class Reporter {
   CollectFn collect_;
   IngestTransport& transport_;
   Clock& clock_;
-  Backoff backoff_;
+  net::Backoff backoff_;
   LogFn log_;
   std::optional<Report> pending_;
   std::optional<int64_t> retry_at_ms_;  // when to send `pending_`

@@ -51,7 +51,7 @@ class Harness {
               ++seq;
               return Report{"seq=" + std::to_string(seq), "h1", 3, seq};
             },
-            transport, clock, Backoff(1000, cap_ms, [] { return 0.0; }),
+            transport, clock, net::Backoff(1000, cap_ms, [] { return 0.0; }),
             [this](std::string_view line) { log.emplace_back(line); }) {}
 
   bool Logged(std::string_view needle) const {

@@ -20,6 +20,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "net/fd.h"
+
 namespace portatlas::api {
 
 namespace asio = boost::asio;
@@ -382,19 +384,13 @@ void Connections::MarkBusy(Session* s) {
 class ReserveFd {
  public:
   ReserveFd() { Take(); }
-  ~ReserveFd() { Release(); }
-  ReserveFd(const ReserveFd&) = delete;
-  ReserveFd& operator=(const ReserveFd&) = delete;
   void Take() {
-    if (fd_ < 0) fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (!fd_.valid()) fd_.reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   }
-  void Release() {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = -1;
-  }
+  void Release() { fd_.reset(); }
 
  private:
-  int fd_ = -1;
+  net::Fd fd_;
 };
 
 constexpr std::string_view kBusyAnswer =

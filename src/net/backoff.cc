@@ -1,4 +1,4 @@
-#include "agent/backoff.h"
+#include "net/backoff.h"
 
 #include <memory>
 #include <random>
@@ -6,7 +6,7 @@
 
 #include "core/check.h"
 
-namespace portatlas::agent {
+namespace portatlas::net {
 
 Backoff::Backoff(int64_t initial_ms, int64_t cap_ms, std::function<double()> uniform01)
     : initial_ms_(initial_ms), cap_ms_(cap_ms), uniform01_(std::move(uniform01)) {
@@ -32,4 +32,4 @@ std::function<double()> SystemUniform01() {
   return [engine]() { return std::uniform_real_distribution<double>(0.0, 1.0)(*engine); };
 }
 
-}  // namespace portatlas::agent
+}  // namespace portatlas::net

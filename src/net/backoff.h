@@ -4,13 +4,13 @@
 // a delay drawn uniformly from [b/2, b) ("equal jitter": agents that lost the same server drift
 // apart instead of returning in lockstep, yet none retries sooner than half the schedule).
 // Not thread-safe.
-#ifndef PORTATLAS_AGENT_BACKOFF_H_
-#define PORTATLAS_AGENT_BACKOFF_H_
+#ifndef PORTATLAS_NET_BACKOFF_H_
+#define PORTATLAS_NET_BACKOFF_H_
 
 #include <cstdint>
 #include <functional>
 
-namespace portatlas::agent {
+namespace portatlas::net {
 
 class Backoff {
  public:
@@ -35,6 +35,6 @@ class Backoff {
 // A [0, 1) source seeded from the operating system's randomness.
 std::function<double()> SystemUniform01();
 
-}  // namespace portatlas::agent
+}  // namespace portatlas::net
 
-#endif  // PORTATLAS_AGENT_BACKOFF_H_
+#endif  // PORTATLAS_NET_BACKOFF_H_

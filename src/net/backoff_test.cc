@@ -1,4 +1,4 @@
-#include "agent/backoff.h"
+#include "net/backoff.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <limits>
 #include <vector>
 
-namespace portatlas::agent {
+namespace portatlas::net {
 namespace {
 
 std::vector<int64_t> Schedule(Backoff& b, int n) {
@@ -63,4 +63,4 @@ TEST(BackoffTest, ManyAttemptsDoNotOverflow) {
 }
 
 }  // namespace
-}  // namespace portatlas::agent
+}  // namespace portatlas::net

@@ -1,4 +1,4 @@
-#include "agent/server_url.h"
+#include "net/server_url.h"
 
 #include <fmt/format.h>
 
@@ -8,7 +8,7 @@
 #include "core/text.h"
 #include "core/types.h"
 
-namespace portatlas::agent {
+namespace portatlas::net {
 namespace {
 
 constexpr size_t kMaxUrlLength = 2048;
@@ -158,4 +158,4 @@ Result<ServerUrl> ParseServerUrl(std::string_view text) {
   return url;
 }
 
-}  // namespace portatlas::agent
+}  // namespace portatlas::net

@@ -1,13 +1,14 @@
-// ServerUrl: where the agent reports, parsed strictly from `--server`.
+// ServerUrl: where a client of ours (the agent, the scan uploader, import) sends its requests,
+// parsed strictly from `--server`.
 //
 // Accepted: http://HOST[:PORT][/PREFIX] where HOST is a DNS name, a dotted IPv4 address or a
 // bracketed IPv6 address, PORT is 1-65535 (default 80) and PREFIX is a path of unreserved
 // characters, "%XX" escapes and "/" (a reverse proxy's mount point; trailing slashes are
-// dropped). Refused with a message naming the problem: other schemes (https included: the agent
-// does not speak TLS yet), credentials ("user@"), queries, fragments, "." or ".." segments,
+// dropped). Refused with a message naming the problem: other schemes (https included: no client
+// speaks TLS yet, TODO(#16)), credentials ("user@"), queries, fragments, "." or ".." segments,
 // bad ports and malformed hosts.
-#ifndef PORTATLAS_AGENT_SERVER_URL_H_
-#define PORTATLAS_AGENT_SERVER_URL_H_
+#ifndef PORTATLAS_NET_SERVER_URL_H_
+#define PORTATLAS_NET_SERVER_URL_H_
 
 #include <cstdint>
 #include <string>
@@ -15,7 +16,7 @@
 
 #include "core/status.h"
 
-namespace portatlas::agent {
+namespace portatlas::net {
 
 struct ServerUrl {
   std::string host;  // lower-case name or address literal (IPv6 without brackets)
@@ -24,8 +25,8 @@ struct ServerUrl {
 
   // The Host header: host (bracketed when IPv6) plus ":port" unless the port is 80.
   std::string HostHeader() const;
-  // The request target of the ingest API: prefix + "/v1/ingest/ports".
-  std::string IngestTarget() const { return prefix + "/v1/ingest/ports"; }
+  // The request target of an API path such as "/v1/ingest/ports": prefix + path.
+  std::string Target(std::string_view path) const { return prefix + std::string(path); }
   // Canonical text, e.g. "http://[::1]:8080/pa".
   std::string ToString() const;
 
@@ -35,6 +36,6 @@ struct ServerUrl {
 // Parses `text` as above; InvalidArgument with the reason otherwise.
 Result<ServerUrl> ParseServerUrl(std::string_view text);
 
-}  // namespace portatlas::agent
+}  // namespace portatlas::net
 
-#endif  // PORTATLAS_AGENT_SERVER_URL_H_
+#endif  // PORTATLAS_NET_SERVER_URL_H_

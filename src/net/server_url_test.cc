@@ -1,11 +1,11 @@
-#include "agent/server_url.h"
+#include "net/server_url.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
 
-namespace portatlas::agent {
+namespace portatlas::net {
 namespace {
 
 TEST(ServerUrlTest, AcceptsGoodUrls) {
@@ -90,13 +90,13 @@ TEST(ServerUrlTest, HttpsIsRefusedWithAnExplanation) {
 TEST(ServerUrlTest, HostHeaderTargetAndText) {
   auto v4 = *ParseServerUrl("http://198.18.0.1/pa/");
   EXPECT_EQ(v4.HostHeader(), "198.18.0.1");
-  EXPECT_EQ(v4.IngestTarget(), "/pa/v1/ingest/ports");
+  EXPECT_EQ(v4.Target("/v1/ingest/ports"), "/pa/v1/ingest/ports");
   EXPECT_EQ(v4.ToString(), "http://198.18.0.1:80/pa");
   auto v6 = *ParseServerUrl("http://[::1]:8080");
   EXPECT_EQ(v6.HostHeader(), "[::1]:8080");
-  EXPECT_EQ(v6.IngestTarget(), "/v1/ingest/ports");
+  EXPECT_EQ(v6.Target("/v1/ingest/ports"), "/v1/ingest/ports");
   EXPECT_EQ(v6.ToString(), "http://[::1]:8080");
 }
 
 }  // namespace
-}  // namespace portatlas::agent
+}  // namespace portatlas::net

@@ -1,11 +1,13 @@
-#include "agent/test_http_server.h"
+#include "net/test_http_server.h"
+
+#include <sys/socket.h>
 
 #include <boost/asio/connect.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <utility>
 
-namespace portatlas::agent {
+namespace portatlas::net {
 namespace {
 
 namespace asio = boost::asio;
@@ -24,7 +26,8 @@ TestHttpServer::TestHttpServer(std::vector<Step> script)
 
 TestHttpServer::~TestHttpServer() {
   stopping_ = true;
-  // Wake the blocking accept with a connection of our own.
+  // Wake a read on a kept connection, then the blocking accept with a connection of our own.
+  if (const int fd = current_fd_; fd >= 0) ::shutdown(fd, SHUT_RDWR);
   asio::io_context ioc;
   tcp::socket wake(ioc);
   beast::error_code ec;
@@ -38,37 +41,48 @@ std::vector<TestHttpServer::Request> TestHttpServer::requests() const {
 }
 
 void TestHttpServer::Serve() {
-  for (size_t i = 0;; ++i) {
+  size_t step = 0;
+  for (int connection = 0;; ++connection) {
     tcp::socket socket(ioc_);
     beast::error_code ec;
     acceptor_.accept(socket, ec);
     if (stopping_) return;
     if (ec) continue;
-    const Step step = i < script_.size() ? script_[i] : Step{Action::kRespond, 500, "unscripted"};
-    Handle(socket, step);
+    current_fd_ = socket.native_handle();
+    beast::flat_buffer buffer;
+    for (bool open = true; open && !stopping_;) {
+      const Step s =
+          step < script_.size() ? script_[step] : Step{Action::kRespond, 500, "unscripted"};
+      const int outcome = Handle(socket, buffer, s, connection);
+      if (outcome >= 0) ++step;
+      open = outcome > 0;
+    }
+    current_fd_ = -1;
+    socket.close(ec);
   }
 }
 
-void TestHttpServer::Handle(tcp::socket& socket, const Step& step) {
-  beast::flat_buffer buffer;
+int TestHttpServer::Handle(tcp::socket& socket, beast::flat_buffer& buffer, const Step& step,
+                           int connection) {
   http::request<http::string_body> req;
   beast::error_code ec;
   http::read(socket, buffer, req, ec);
-  if (ec) return;
+  if (ec) return -1;
   {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back({std::string(req.method_string()), std::string(req.target()),
                          std::string(req[http::field::host]), std::string(req["X-Auth-Token"]),
-                         std::string(req[http::field::content_type]), req.body()});
+                         std::string(req[http::field::content_type]), req.body(), connection});
   }
   switch (step.action) {
     case Action::kRespond: {
       http::response<http::string_body> res{static_cast<http::status>(step.status), 11};
       res.set(http::field::content_type, "application/json");
-      res.keep_alive(false);
+      res.keep_alive(step.keep_open);
       res.body() = step.body;
       res.prepare_payload();
       http::write(socket, res, ec);
+      if (step.keep_open && !ec) return 1;
       socket.shutdown(tcp::socket::shutdown_send, ec);
       break;
     }
@@ -80,7 +94,7 @@ void TestHttpServer::Handle(tcp::socket& socket, const Step& step) {
       break;
     }
   }
-  socket.close(ec);
+  return 0;
 }
 
-}  // namespace portatlas::agent
+}  // namespace portatlas::net

@@ -16,7 +16,7 @@
 #include <thread>
 #include <vector>
 
-#include "scan/fd.h"
+#include "net/fd.h"
 
 namespace portatlas::scan {
 namespace {
@@ -27,7 +27,7 @@ size_t AddrLen(Family f) { return f == Family::kIpv4 ? 4 : 16; }
 // Sends one rtnetlink request and calls `on_msg` for each answer until the kernel is done.
 template <typename OnMsg>
 Status NetlinkExchange(const void* req, size_t len, OnMsg on_msg) {
-  Fd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
+  net::Fd fd(socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE));
   if (fd.get() < 0) return ErrnoStatus(errno, "netlink socket");
   sockaddr_nl kernel{};
   kernel.nl_family = AF_NETLINK;
@@ -141,7 +141,7 @@ std::optional<MacAddr> LookupNeighbour(int ifindex, const IpAddr& ip) {
 
 // The address the kernel would send from to reach `dst` (a connected UDP socket's name).
 Result<IpAddr> SourceFor(const IpAddr& dst) {
-  Fd fd(socket(Af(dst.family), SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  net::Fd fd(socket(Af(dst.family), SOCK_DGRAM | SOCK_CLOEXEC, 0));
   if (fd.get() < 0) return ErrnoStatus(errno, "socket");
   sockaddr_storage ss{};
   socklen_t len = 0;
@@ -222,7 +222,7 @@ Result<NetPath> FindNetPath(const IpAddr& target, const NetPathOptions& options)
         fmt::format("source {} is not of {}'s family", path.src.ToString(), target.ToString()));
   }
 
-  Fd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  net::Fd sock(socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
   ifreq ifr{};
   std::snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", path.ifname.c_str());
   if (ioctl(sock.get(), SIOCGIFFLAGS, &ifr) < 0) return ErrnoStatus(errno, "SIOCGIFFLAGS");

@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "scan/fd.h"
+#include "net/fd.h"
 #include "scan/keyed.h"
 #include "scan/packet.h"
 
@@ -93,7 +93,7 @@ class MmsgTx final : public Transmitter {
 
   static Result<std::unique_ptr<Transmitter>> Open(int ifindex, size_t max_frame) {
     auto tx = std::unique_ptr<MmsgTx>(new MmsgTx());
-    tx->fd_ = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    tx->fd_ = std::make_unique<net::Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
     const int fd = tx->fd_->get();
     if (fd < 0) return PacketSocketError(errno);
     (void)SockOpt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, 1, "PACKET_QDISC_BYPASS");
@@ -132,7 +132,7 @@ class MmsgTx final : public Transmitter {
 
  private:
   MmsgTx() = default;
-  std::unique_ptr<Fd> fd_;
+  std::unique_ptr<net::Fd> fd_;
   std::vector<uint8_t> buf_;
   size_t stride_ = 0;
   size_t n_ = 0;
@@ -145,7 +145,7 @@ class TxRing final : public Transmitter {
  public:
   static Result<std::unique_ptr<Transmitter>> Open(int ifindex, size_t max_frame) {
     auto ring = std::unique_ptr<TxRing>(new TxRing());
-    ring->fd_ = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+    ring->fd_ = std::make_unique<net::Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
     const int fd = ring->fd_->get();
     if (fd < 0) return PacketSocketError(errno);
     PA_RETURN_IF_ERROR(SockOpt(fd, SOL_PACKET, PACKET_VERSION, TPACKET_V2, "PACKET_VERSION"));
@@ -212,7 +212,7 @@ class TxRing final : public Transmitter {
     return reinterpret_cast<tpacket2_hdr*>(map_->get() + i * frame_size_);
   }
 
-  std::unique_ptr<Fd> fd_;
+  std::unique_ptr<net::Fd> fd_;
   std::unique_ptr<Mapping> map_;
   size_t data_off_ = 0;
   size_t frame_size_ = 0;
@@ -227,7 +227,8 @@ class RxRing {
  public:
   static Result<std::unique_ptr<RxRing>> Open(int ifindex, const std::string& filter) {
     auto ring = std::unique_ptr<RxRing>(new RxRing());
-    ring->fd_ = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
+    ring->fd_ =
+        std::make_unique<net::Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, htons(ETH_P_ALL)));
     const int fd = ring->fd_->get();
     if (fd < 0) return PacketSocketError(errno);
     PA_RETURN_IF_ERROR(AttachFilter(fd, filter));
@@ -310,7 +311,7 @@ class RxRing {
     return Status::Ok();
   }
 
-  std::unique_ptr<Fd> fd_;
+  std::unique_ptr<net::Fd> fd_;
   std::unique_ptr<Mapping> map_;
   size_t block_size_ = 0;
   size_t blocks_ = 0;
@@ -598,7 +599,7 @@ Result<RawStats> RawScan(const TargetSet& targets, const std::vector<uint16_t>& 
   s.answered = &answered;
 
   PA_ASSIGN_OR_RETURN(rx, RxRing::Open(ifindex, FilterFor(s, options.mode)));
-  auto rst_fd = std::make_unique<Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
+  auto rst_fd = std::make_unique<net::Fd>(socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0));
   if (rst_fd->get() < 0) return PacketSocketError(errno);
   if (s.spare[0] || s.spare[1]) {
     // Frames for the spare source's MAC must reach the ring on a real NIC too.

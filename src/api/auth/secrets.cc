@@ -13,6 +13,7 @@
 #include <memory>
 
 #include "api/auth/base64.h"
+#include "net/fd.h"
 
 namespace portatlas::api::auth {
 namespace {
@@ -39,20 +40,6 @@ std::string RandomString(size_t n, std::string_view alphabet) {
   return out;
 }
 
-class UniqueFd {
- public:
-  explicit UniqueFd(int fd) : fd_(fd) {}
-  UniqueFd(const UniqueFd&) = delete;
-  UniqueFd& operator=(const UniqueFd&) = delete;
-  ~UniqueFd() {
-    if (fd_ >= 0) close(fd_);
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 class UnlinkOnExit {
  public:
   explicit UnlinkOnExit(const std::string& path) : path_(path) {}
@@ -67,7 +54,7 @@ class UnlinkOnExit {
 // Reads the key file into `key`; see SecretBox::LoadOrCreate for the checks.
 Status ReadKeyFile(const std::string& path, std::array<unsigned char, SecretBox::kKeyBytes>* key) {
   // O_NONBLOCK: a FIFO planted at the path must not hang us; no effect on regular files.
-  const UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  const net::Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (fd.get() < 0) return ErrnoStatus(errno, "opening key file " + path);
   struct stat st {};
   if (fstat(fd.get(), &st) != 0) return ErrnoStatus(errno, "reading key file " + path);
@@ -115,7 +102,7 @@ Status SyncParentDirectory(const std::string& path) {
   const size_t slash = path.rfind('/');
   const std::string dir =
       slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  const UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  const net::Fd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoStatus(errno, "opening directory " + dir);
   if (fsync(fd.get()) != 0 && errno != EINVAL) {
     return ErrnoStatus(errno, "syncing directory " + dir);
@@ -134,7 +121,7 @@ Status CreateKeyFile(const std::string& path) {
   if (raw_fd < 0) return ErrnoStatus(errno, "creating key file " + tmp);
   const UnlinkOnExit unlink_tmp(tmp);  // the key lives on under `path` once linked
   {
-    const UniqueFd fd(raw_fd);
+    const net::Fd fd(raw_fd);
     if (fchmod(fd.get(), 0600) != 0) return ErrnoStatus(errno, "chmod of key file " + tmp);
     std::array<unsigned char, SecretBox::kKeyBytes> key;
     RandomBytes(key);

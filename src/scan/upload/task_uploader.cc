@@ -8,8 +8,8 @@
 #include <iterator>
 #include <limits>
 
-#include "agent/backoff.h"
 #include "core/text.h"
+#include "net/backoff.h"
 
 namespace portatlas::scan {
 namespace {
@@ -27,15 +27,6 @@ std::chrono::steady_clock::time_point SteadyAt(int64_t ms) {
 }
 
 bool IsSuccess(int status) { return status >= 200 && status < 300; }
-
-// Whether another attempt may succeed and cannot do harm. A request that may have reached the
-// server is repeated only when it is idempotent, except on answers that say it was not acted
-// on (408: not read whole; 429: throttled; 503: the store could not commit).
-bool Retryable(const HttpReply& r, bool idempotent) {
-  if (r.status == 0) return idempotent || !r.sent;
-  if (r.status == 408 || r.status == 429 || r.status == 503) return true;
-  return idempotent && r.status >= 500 && r.status < 600;
-}
 
 ErrorKind KindOfStatus(int status) {
   switch (status) {
@@ -68,10 +59,10 @@ Result<HttpReply> Deliver(TaskTransport& t, const UploaderOptions& o,
                           const std::function<double()>& uniform01, std::string_view method,
                           const std::string& path, const std::string& body, bool idempotent) {
   const int64_t start = SteadyMs();
-  agent::Backoff backoff(o.backoff_initial_ms, o.backoff_cap_ms, uniform01);
+  net::Backoff backoff(o.backoff_initial_ms, o.backoff_cap_ms, uniform01);
   for (;;) {
     HttpReply r = t.Call(method, path, body);
-    if (IsSuccess(r.status) || !Retryable(r, idempotent)) return r;
+    if (net::ClassifyReply(r, idempotent) != net::ReplyClass::kTransient) return r;
     const int64_t delay = backoff.NextDelayMs();
     const int64_t spent = SteadyMs() - start;
     if (spent + delay > o.retry_budget_ms) {
@@ -108,7 +99,7 @@ Result<std::unique_ptr<TaskUploader>> TaskUploader::Start(const std::string& ser
 Result<std::unique_ptr<TaskUploader>> TaskUploader::Start(std::unique_ptr<TaskTransport> transport,
                                                           TaskSpec spec, UploaderOptions options) {
   const std::string path = "/v1/scan-tasks";
-  PA_ASSIGN_OR_RETURN(reply, Deliver(*transport, options, agent::SystemUniform01(), "POST", path,
+  PA_ASSIGN_OR_RETURN(reply, Deliver(*transport, options, net::SystemUniform01(), "POST", path,
                                      CreateTaskBody(spec), false));
   if (!IsSuccess(reply.status)) return HttpError(*transport, "POST", path, reply);
   PA_ASSIGN_OR_RETURN(id, ParseTaskId(reply.body));
@@ -120,7 +111,7 @@ TaskUploader::TaskUploader(std::unique_ptr<TaskTransport> transport, UploaderOpt
     : transport_(std::move(transport)),
       options_(options),
       task_id_(id),
-      uniform01_(agent::SystemUniform01()) {
+      uniform01_(net::SystemUniform01()) {
   sender_ = std::thread([this] { SenderLoop(); });
 }
 
