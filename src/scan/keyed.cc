@@ -4,8 +4,10 @@
 #include <openssl/sha.h>
 #include <sys/random.h>
 
+#include <cerrno>
 #include <cstring>
-#include <stdexcept>
+
+#include "core/check.h"
 
 namespace portatlas::scan {
 namespace {
@@ -37,17 +39,20 @@ ProbeKey::ProbeKey(uint64_t seed) : seed_(seed) {
 
 uint64_t ProbeKey::RandomSeed() {
   uint64_t seed = 0;
-  if (getrandom(&seed, sizeof seed, 0) != static_cast<ssize_t>(sizeof seed)) {
-    throw std::runtime_error("getrandom failed");
-  }
+  ssize_t n = -1;
+  do {
+    n = getrandom(&seed, sizeof seed, 0);
+  } while (n < 0 && errno == EINTR);
+  // Eight bytes from a blocking getrandom() cannot fail on a kernel we run on (3.17 and later).
+  PA_CHECK(n == static_cast<ssize_t>(sizeof seed)) << "getrandom: " << std::strerror(errno);
   return seed;
 }
 
 CookieHasher::CookieHasher(const ProbeKey& key) : ctx_(EVP_CIPHER_CTX_new()) {
-  if (ctx_ == nullptr ||
-      EVP_EncryptInit_ex(ctx_, EVP_aes_128_ecb(), nullptr, key.aes_key().data(), nullptr) != 1) {
-    throw std::runtime_error("AES-128 is not available from OpenSSL");
-  }
+  // AES-128 is in every OpenSSL build; without it (or out of memory here) nothing can go on.
+  PA_CHECK(ctx_ != nullptr &&
+           EVP_EncryptInit_ex(ctx_, EVP_aes_128_ecb(), nullptr, key.aes_key().data(), nullptr) == 1)
+      << "AES-128 is not available from OpenSSL";
   EVP_CIPHER_CTX_set_padding(ctx_, 0);
 }
 

@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include "scan/test_frames.h"
+
 namespace portatlas::scan {
 namespace {
 
@@ -49,57 +51,8 @@ std::vector<uint8_t> Udp(const char* src, const char* dst, uint16_t sport, uint1
   return f;
 }
 
-// The reply a host would send to a SYN: swap addresses and ports, set flags and ack.
-std::vector<uint8_t> AnswerTo(std::vector<uint8_t> syn, uint8_t flags, uint32_t ack) {
-  const bool v4 = syn[12] == 0x08;
-  uint8_t* ip = syn.data() + 14;
-  const size_t l4 = v4 ? 20 : 40;
-  if (v4) {
-    uint8_t tmp[4];
-    std::memcpy(tmp, ip + 12, 4);
-    std::memcpy(ip + 12, ip + 16, 4);
-    std::memcpy(ip + 16, tmp, 4);
-  } else {
-    uint8_t tmp[16];
-    std::memcpy(tmp, ip + 8, 16);
-    std::memcpy(ip + 8, ip + 24, 16);
-    std::memcpy(ip + 24, tmp, 16);
-  }
-  uint8_t* tcp = ip + l4;
-  std::swap(tcp[0], tcp[2]);
-  std::swap(tcp[1], tcp[3]);
-  tcp[8] = static_cast<uint8_t>(ack >> 24);
-  tcp[9] = static_cast<uint8_t>(ack >> 16);
-  tcp[10] = static_cast<uint8_t>(ack >> 8);
-  tcp[11] = static_cast<uint8_t>(ack);
-  tcp[13] = flags;
-  return syn;
-}
-
-// An ICMP(v6) destination unreachable from `router` quoting `probe`'s IP header and 8 bytes.
-std::vector<uint8_t> Unreachable(const std::vector<uint8_t>& probe, const char* router,
-                                 uint8_t code) {
-  const bool v4 = probe[12] == 0x08;
-  const std::ptrdiff_t iplen = v4 ? 20 : 40;
-  std::vector<uint8_t> quoted(probe.begin() + 14, probe.begin() + 14 + iplen + 8);
-  std::vector<uint8_t> icmp = {static_cast<uint8_t>(v4 ? 3 : 1), code, 0, 0, 0, 0, 0, 0};
-  icmp.insert(icmp.end(), quoted.begin(), quoted.end());
-  // Reuse a UDP frame for the outer headers, then patch the protocol and payload.
-  std::vector<uint8_t> f = Udp(router, v4 ? "198.18.1.1" : "2001:2:0:1::1", 1, 1, {});
-  f.resize(static_cast<size_t>(14 + iplen));
-  f.insert(f.end(), icmp.begin(), icmp.end());
-  uint8_t* ip = f.data() + 14;
-  if (v4) {
-    ip[9] = 1;
-    ip[2] = static_cast<uint8_t>((20 + icmp.size()) >> 8);
-    ip[3] = static_cast<uint8_t>(20 + icmp.size());
-  } else {
-    ip[6] = 58;
-    ip[4] = static_cast<uint8_t>(icmp.size() >> 8);
-    ip[5] = static_cast<uint8_t>(icmp.size());
-  }
-  return f;
-}
+using testframes::AnswerTo;
+using testframes::Unreachable;
 
 TEST(PacketTest, SynV4IsWellFormedWithValidChecksums) {
   auto f = Syn("198.18.1.1", "198.18.0.3", 61234, 443, 0xDEADBEEF);

@@ -1,4 +1,6 @@
-// RawScan: the stateless SYN and UDP scanner (root or CAP_NET_RAW).
+// RawScan: the stateless SYN and UDP scanner (root or CAP_NET_RAW). It plans the link (the
+// route of each family, a spare source), opens AF_PACKET (scan/packet_io.h) and runs the raw
+// engine (scan/raw_engine.h) on it with the probe module of the mode (scan/probe_modules.h).
 //
 // Frames are written straight to the link with AF_PACKET: a PACKET_MMAP transmit ring that the
 // kernel sends in batches (one send() call flushes up to a whole batch, the qdisc bypassed), and
@@ -25,11 +27,10 @@
 #include "core/status.h"
 #include "scan/connect_scanner.h"
 #include "scan/netpath.h"
+#include "scan/probe_modules.h"
 #include "scan/targets.h"
 
 namespace portatlas::scan {
-
-enum class RawMode : uint8_t { kSyn, kUdp };
 
 struct RawOptions {
   RawMode mode = RawMode::kSyn;
