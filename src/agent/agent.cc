@@ -17,6 +17,7 @@
 #include "agent/report.h"
 #include "agent/reporter.h"
 #include "collect/proc_fs.h"
+#include "core/log.h"
 #include "net/backoff.h"
 #include "net/server_url.h"
 
@@ -30,9 +31,14 @@ constexpr int64_t kBackoffCapMs = 60000;
 constexpr size_t kMaxHostFieldBytes = 256;
 constexpr int64_t kMaxSeconds = 86400;
 
+// The Reporter's and the agent's lines; "warning: " at the start makes a warning.
 void Log(std::string_view line) {
-  const std::time_t now = std::time(nullptr);
-  fmt::print(stderr, "{:%Y-%m-%dT%H:%M:%SZ} portatlas agent: {}\n", fmt::gmtime(now), line);
+  constexpr std::string_view kWarning = "warning: ";
+  if (line.substr(0, kWarning.size()) == kWarning) {
+    logging::Logger().warn("{}", line.substr(kWarning.size()));
+  } else {
+    logging::Logger().info("{}", line);
+  }
 }
 
 // What the agent holds for its lifetime; the collector borrows `proc`.

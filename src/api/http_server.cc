@@ -20,6 +20,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/log.h"
 #include "net/fd.h"
 
 namespace portatlas::api {
@@ -489,7 +490,7 @@ struct HttpServer::Impl {
     const auto now = std::chrono::steady_clock::now();
     if (now - last_warning > std::chrono::seconds(10)) {
       last_warning = now;
-      fmt::print(stderr, "portatlas serve: out of file descriptors; new connections get 503\n");
+      logging::Logger().warn("out of file descriptors; new connections get 503");
     }
     pause.expires_after(std::chrono::milliseconds(100));
     pause.async_wait([this](beast::error_code ec) {

@@ -10,6 +10,7 @@
 
 #include "core/json_shape.h"
 #include "core/json_writer.h"
+#include "core/log.h"
 
 namespace portatlas::api {
 namespace {
@@ -251,7 +252,7 @@ Response NativeErrorResponse(const Status& status, std::string_view request_id) 
       break;
     case ErrorKind::kOk:
     case ErrorKind::kInternal:
-      fmt::print(stderr, "request {}: internal error: {}\n", request_id, status.message());
+      logging::Logger().error("request {}: internal error: {}", request_id, status.message());
       msg = "Internal server error.";
       break;
   }

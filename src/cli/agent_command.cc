@@ -4,6 +4,7 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "cli/log_flags.h"
 
 namespace portatlas::cli {
 namespace {
@@ -71,6 +72,7 @@ void AddAgentCommand(CLI::App& app) {
   AddIdentityOptions(cmd, o);
   AddCollectorOptions(cmd, *args);
   cmd->callback([args]() {
+    StartLogging("agent", true);
     args->options.collector.backend = args->backend == "netlink" ? collect::Backend::kNetlink
                                       : args->backend == "proc"  ? collect::Backend::kProc
                                                                  : collect::Backend::kAuto;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "cli/log_flags.h"
+#include "core/log.h"
 #include "scan/formats/masscan_json_reader.h"
 #include "scan/formats/nmap_xml_reader.h"
 #include "scan/upload/task_uploader.h"
@@ -25,7 +27,7 @@ struct ImportArgs {
 };
 
 int Fail(const std::string& what) {
-  fmt::print(stderr, "portatlas import: {}\n", what);
+  logging::Logger().error("{}", what);
   return 2;
 }
 
@@ -97,6 +99,7 @@ void AddImportCommand(CLI::App& app) {
   cmd->add_flag("--all-states", args->all_states,
                 "Keep closed and filtered ports too (default: open and open|filtered)");
   cmd->callback([args] {
+    StartLogging("import", false);
     for (const std::string& f : args->files) {
       const int rc = ImportOne(*args, f);
       if (rc != 0) throw CLI::RuntimeError(rc);

@@ -5,6 +5,7 @@
 
 #include "cli/agent_command.h"
 #include "cli/import_command.h"
+#include "cli/log_flags.h"
 #include "cli/ports_command.h"
 #include "cli/scan_command.h"
 #include "cli/serve_command.h"
@@ -28,6 +29,8 @@ int main(int argc, char** argv) {
 
   CLI::App app{"portatlas: self-hosted open-port asset inventory"};
   app.require_subcommand(1);
+  app.fallthrough();
+  portatlas::cli::AddLogFlags(app);
   app.set_version_flag("--version", "portatlas 0.1.0");
   portatlas::cli::AddPortsCommand(app);
   portatlas::cli::AddServeCommand(app);

@@ -9,9 +9,11 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/log_flags.h"
 #include "cli/ports_output.h"
 #include "cli/risk_kb_file.h"
 #include "collect/collector.h"
+#include "core/log.h"
 #include "inventory/risk_kb.h"
 #include "inventory/services_db.h"
 
@@ -32,18 +34,18 @@ struct PortsArgs {
 int RunPorts(const PortsArgs& args) {
   auto kb = LoadRiskKb(args.risk_kb);
   if (!kb) {
-    fmt::print(stderr, "portatlas ports: {}\n", kb.error().ToString());
+    logging::Logger().error("{}", kb.error().ToString());
     return 2;
   }
   inventory::ServicesDb services;
   if (auto db = inventory::ServicesDb::Load(args.services)) {
     services = std::move(*db);
   } else {
-    fmt::print(stderr, "warning: {}; service names are left empty\n", db.error().message());
+    logging::Logger().warn("{}; service names are left empty", db.error().message());
   }
   auto proc = collect::ProcFs::Open(args.proc_root);
   if (!proc) {
-    fmt::print(stderr, "portatlas ports: {}\n", proc.error().ToString());
+    logging::Logger().error("{}", proc.error().ToString());
     return 1;
   }
   collect::CollectorOptions opts;
@@ -54,17 +56,17 @@ int RunPorts(const PortsArgs& args) {
   opts.owner_threads = args.threads;
   opts.only_netns = args.only_netns;
   if (::geteuid() != 0) {
-    fmt::print(stderr,
-               "warning: not root: other namespaces and other users' processes may be "
-               "invisible\n");
+    logging::Logger().warn(
+        "not root: other namespaces and other users' processes may be "
+        "invisible");
   }
   collect::Collector collector(*proc, opts);
   auto snap = collector.Collect();
   if (!snap) {
-    fmt::print(stderr, "portatlas ports: {}\n", snap.error().ToString());
+    logging::Logger().error("{}", snap.error().ToString());
     return 1;
   }
-  for (const std::string& w : snap->warnings) fmt::print(stderr, "warning: {}\n", w);
+  for (const std::string& w : snap->warnings) logging::Logger().warn("{}", w);
 
   std::vector<PortRow> rows;
   rows.reserve(snap->sockets.size());
@@ -81,7 +83,7 @@ int RunPorts(const PortsArgs& args) {
     written = std::fwrite(table.data(), 1, table.size(), stdout) == table.size();
   }
   if (std::fflush(stdout) != 0 || !written) {
-    fmt::print(stderr, "portatlas ports: cannot write output\n");
+    logging::Logger().error("cannot write output");
     return 1;
   }
   return 0;
@@ -116,6 +118,7 @@ void AddPortsCommand(CLI::App& app) {
       ->group("")  // hidden
       ->capture_default_str();
   cmd->callback([args]() {
+    StartLogging("ports", false);
     const int rc = RunPorts(*args);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });

@@ -18,7 +18,9 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "cli/log_flags.h"
 #include "core/json_writer.h"
+#include "core/log.h"
 #include "scan/connect_scanner.h"
 #include "scan/detect/detector.h"
 #include "scan/detect/service_probes.h"
@@ -79,7 +81,7 @@ std::atomic<bool> g_stop{false};
 extern "C" void OnSignal(int) { g_stop.store(true); }
 
 int Fail(const Status& st) {
-  fmt::print(stderr, "portatlas scan: {}\n", st.message());
+  logging::Logger().error("{}", st.message());
   return 2;
 }
 
@@ -441,8 +443,8 @@ int RunScan(const ScanArgs& a) {
       }
       resume = **loaded;
       resumed = true;
-      fmt::print(stderr, "portatlas scan: resuming from {} (tcp {}, udp {})\n", a.resume,
-                 resume.tcp_next, resume.udp_next);
+      logging::Logger().info("resuming from {} (tcp {}, udp {})", a.resume, resume.tcp_next,
+                             resume.udp_next);
     }
   }
   if (resume.seed == 0) resume.seed = raw_options->seed = scan::ProbeKey::RandomSeed();
@@ -486,8 +488,7 @@ int RunScan(const ScanArgs& a) {
     if (!started) return Fail(started.error().WithContext(a.server));
     uploader = std::move(*started);
     sink.SetUploader(uploader.get());
-    fmt::print(stderr, "portatlas scan: reporting to {} as task {}\n", a.server,
-               uploader->task_id());
+    logging::Logger().info("reporting to {} as task {}", a.server, uploader->task_id());
   }
   // -sV: the probe database, and a detector that takes open ports as the scan finds them.
   std::optional<scan::ProbeDb> probe_db;
@@ -496,11 +497,10 @@ int RunScan(const ScanArgs& a) {
     probe_db = scan::ProbeDb::Load(a.service_probes);
     const auto& warnings = probe_db->warnings();
     for (size_t i = 0; i < warnings.size() && i < 3; ++i) {
-      fmt::print(stderr, "portatlas scan: {}\n", warnings[i]);
+      logging::Logger().warn("{}", warnings[i]);
     }
     if (warnings.size() > 3) {
-      fmt::print(stderr, "portatlas scan: ... {} more warnings about the probes\n",
-                 warnings.size() - 3);
+      logging::Logger().warn("... {} more warnings about the probes", warnings.size() - 3);
     }
     scan::DetectOptions o;
     o.intensity = a.version_all ? 9 : a.version_light ? 2 : a.version_intensity;
@@ -559,7 +559,7 @@ int RunScan(const ScanArgs& a) {
     o.start_index = resume.udp_next;
     const scan::UdpPayloads payloads = scan::UdpPayloads::Load(a.udp_payloads);
     for (size_t i = 0; i < payloads.warnings().size() && i < 3; ++i) {
-      fmt::print(stderr, "portatlas scan: {}\n", payloads.warnings()[i]);
+      logging::Logger().warn("{}", payloads.warnings()[i]);
     }
     o.udp_payload = [&payloads](uint16_t port, int round) {
       const auto all = payloads.ForPort(port);
@@ -592,18 +592,18 @@ int RunScan(const ScanArgs& a) {
     Status st = uploader->Finish(!interrupted, interrupted ? "interrupted" : "");
     if (!st.ok()) return Fail(st.WithContext(fmt::format("task {}", uploader->task_id())));
   }
-  fmt::print(stderr, "portatlas scan: {} addresses in {:.2f} s: {}\n", targets->Size(), s,
-             summary.substr(0, summary.size() - 2));
+  logging::Logger().info("{} addresses in {:.2f} s: {}", targets->Size(), s,
+                         summary.substr(0, summary.size() - 2));
   if (interrupted) {
     if (a.resume.empty()) {
-      fmt::print(stderr, "portatlas scan: interrupted (give --resume FILE to be able to go on)\n");
+      logging::Logger().info("interrupted (give --resume FILE to be able to go on)");
       return 130;
     }
     if (Status st = SaveResume(a.resume, resume); !st.ok()) return Fail(st);
-    fmt::print(stderr,
-               "portatlas scan: interrupted; state saved to {} (run the same command to "
-               "go on)\n",
-               a.resume);
+    logging::Logger().info(
+        "interrupted; state saved to {} (run the same command to "
+        "go on)",
+        a.resume);
     return 130;
   }
   if (!a.resume.empty()) unlink(a.resume.c_str());  // finished: nothing to resume
@@ -700,6 +700,7 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
       ->capture_default_str();
   args->command_line = std::move(command_line);
   cmd->callback([args] {
+    StartLogging("scan", false);
     const int rc = RunScan(*args);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });

@@ -15,7 +15,9 @@
 #include "api/authenticator.h"
 #include "api/http_server.h"
 #include "cli/data_dir.h"
+#include "cli/log_flags.h"
 #include "cli/risk_kb_file.h"
+#include "core/log.h"
 #include "core/text.h"
 #include "inventory/ingestor.h"
 
@@ -88,7 +90,7 @@ Result<std::pair<std::string, uint16_t>> SplitListen(const std::string& listen) 
 
 int RunServe(ServeArgs a, const std::set<std::string>& given) {
   auto fail = [](const Status& st) {
-    fmt::print(stderr, "portatlas serve: {}\n", st.ToString());
+    logging::Logger().error("{}", st.ToString());
     return st.kind() == ErrorKind::kInvalidArgument || st.kind() == ErrorKind::kParse ? 2 : 1;
   };
   if (!a.config.empty()) {
@@ -129,7 +131,7 @@ int RunServe(ServeArgs a, const std::set<std::string>& given) {
   std::thread waiter([&] {
     int sig = 0;
     sigwait(&stop_signals, &sig);
-    fmt::print(stderr, "portatlas serve: signal {}, stopping\n", sig);
+    logging::Logger().info("signal {}, stopping", sig);
     server.Stop();
   });
   server.Run();
@@ -164,6 +166,7 @@ void AddServeCommand(CLI::App& app) {
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
   cmd->callback([args, cmd] {
+    StartLogging("serve", true);
     std::set<std::string> given;
     for (const char* name : {"listen", "data-dir", "db", "threads", "risk-kb", "services"}) {
       if (cmd->count(std::string("--") + name) > 0) {

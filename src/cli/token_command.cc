@@ -11,7 +11,9 @@
 #include "api/auth/secrets.h"
 #include "api/http.h"
 #include "cli/data_dir.h"
+#include "cli/log_flags.h"
 #include "core/json_writer.h"
+#include "core/log.h"
 
 namespace portatlas::cli {
 namespace {
@@ -34,7 +36,7 @@ void Str(Writer& w, const char* k, std::string_view v) {
 void Print(const rapidjson::StringBuffer& buf) { fmt::print("{}\n", buf.GetString()); }
 
 int Fail(const Status& st) {
-  fmt::print(stderr, "portatlas token: {}\n", st.ToString());
+  logging::Logger().error("{}", st.ToString());
   return st.kind() == ErrorKind::kInvalidArgument ? 2 : 1;
 }
 
@@ -151,14 +153,23 @@ void AddTokenCommand(CLI::App& app) {
   create->add_option("--enterprise-project", args->eps,
                      "Enterprise project it is granted (repeatable; default \"0\")");
   create->add_flag("--aksk", args->aksk, "Create an access key / secret key pair");
-  create->callback([args] { Run(Create(*args)); });
+  create->callback([args] {
+    StartLogging("token", false);
+    Run(Create(*args));
+  });
   CLI::App* list = cmd->add_subcommand("list", "List credentials (never their secrets)");
   add_dir(list);
-  list->callback([args] { Run(List(*args)); });
+  list->callback([args] {
+    StartLogging("token", false);
+    Run(List(*args));
+  });
   CLI::App* revoke = cmd->add_subcommand("revoke", "Revoke a credential by id");
   add_dir(revoke);
   revoke->add_option("id", args->id, "Credential id (from create or list)")->required();
-  revoke->callback([args] { Run(Revoke(*args)); });
+  revoke->callback([args] {
+    StartLogging("token", false);
+    Run(Revoke(*args));
+  });
 }
 
 }  // namespace portatlas::cli

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstddef>
 #include <utility>
 
 namespace portatlas::scan {
@@ -11,7 +12,9 @@ class FakeSender final : public FrameSender {
  public:
   FakeSender(FakeLink& link, size_t max_frame) : link_(link), buf_(max_frame) {}
   uint8_t* Next() override { return link_.TakeOne() ? buf_.data() : nullptr; }
-  void Commit(size_t len) override { pending_.emplace_back(buf_.begin(), buf_.begin() + len); }
+  void Commit(size_t len) override {
+    pending_.emplace_back(buf_.begin(), buf_.begin() + static_cast<std::ptrdiff_t>(len));
+  }
   void Flush() override {
     if (!pending_.empty()) link_.Deliver(std::exchange(pending_, {}));
   }

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "api/aliyun/rpc_body.h"
+#include "core/log.h"
 
 namespace portatlas::api::aliyun {
 namespace {
@@ -75,7 +76,7 @@ Response ErrorResponse(const Status& status, const ErrorContext& ctx) {
       break;
     case ErrorKind::kOk:
     case ErrorKind::kInternal:
-      fmt::print(stderr, "request {}: internal error: {}\n", ctx.request_id, status.message());
+      logging::Logger().error("request {}: internal error: {}", ctx.request_id, status.message());
       break;
   }
   // A carried code replaces the default; the fixed messages of 5xx never echo a cause.

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/log.h"
+
 namespace portatlas::api::hss {
 
 Response ErrorResponse(const Status& status, std::string_view request_id) {
@@ -38,7 +40,7 @@ Response ErrorResponse(const Status& status, std::string_view request_id) {
       break;
     case ErrorKind::kOk:
     case ErrorKind::kInternal:
-      fmt::print(stderr, "request {}: internal error: {}\n", request_id, status.message());
+      logging::Logger().error("request {}: internal error: {}", request_id, status.message());
       break;
   }
   return ErrorBody(http, code, msg, request_id);

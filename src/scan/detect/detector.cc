@@ -27,6 +27,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "core/log.h"
 #include "scan/detect/detector_refine.h"
 #include "scan/detect/tls_facts.h"
 #include "scan/sockaddr.h"
@@ -127,14 +128,8 @@ struct Job {
   bool finished = false;
 };
 
-// PORTATLAS_DETECT_TRACE=1 in the environment: one line per connection's end on stderr.
-bool TraceOn() {
-  static const bool on = [] {
-    const char* v = std::getenv("PORTATLAS_DETECT_TRACE");
-    return v != nullptr && v[0] == '1';
-  }();
-  return on;
-}
+// Each connection's phases, at --log-level debug.
+bool TraceOn() { return logging::Logger().should_log(spdlog::level::debug); }
 
 // nmap's order (ProbesFor), but among the probes that do not list the port portatlas's own
 // additions first: they name what nmap's file cannot, and it has no other way to reach them.
@@ -290,13 +285,14 @@ struct Detector::Impl {
       const auto ms = [&](Clock::time_point t) {
         return std::chrono::duration_cast<Ms>(t - job.start).count();
       };
-      fmt::print(stderr, "detect {} {}/{}: {}{}{} phase {} from {} ms to {} ms, {} bytes\n",
-                 job.rec.ip.ToString(), job.rec.port, job.udp ? "udp" : "tcp", c.tls ? "tls " : "",
-                 c.starttls != nullptr ? "STARTTLS"
-                 : c.probe != nullptr  ? std::string_view(c.probe->name)
-                                       : "NULL",
-                 c.followup ? " (follow-up)" : "", static_cast<int>(c.phase), ms(c.started),
-                 ms(Clock::now()), c.in.size());
+      logging::Logger().debug("detect {} {}/{}: {}{}{} phase {} from {} ms to {} ms, {} bytes",
+                              job.rec.ip.ToString(), job.rec.port, job.udp ? "udp" : "tcp",
+                              c.tls ? "tls " : "",
+                              c.starttls != nullptr ? "STARTTLS"
+                              : c.probe != nullptr  ? std::string_view(c.probe->name)
+                                                    : "NULL",
+                              c.followup ? " (follow-up)" : "", static_cast<int>(c.phase),
+                              ms(c.started), ms(Clock::now()), c.in.size());
     }
     if (c.ssl != nullptr) {
       SSL_free(c.ssl);
