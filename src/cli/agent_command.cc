@@ -4,6 +4,7 @@
 #include <string>
 
 #include "agent/agent.h"
+#include "cli/exit_code.h"
 #include "cli/log_flags.h"
 
 namespace portatlas::cli {
@@ -77,7 +78,7 @@ void AddAgentCommand(CLI::App& app) {
                                       : args->backend == "proc"  ? collect::Backend::kProc
                                                                  : collect::Backend::kAuto;
     const int rc = agent::RunAgent(args->options);
-    if (rc != 0) throw CLI::RuntimeError(rc);
+    ExitCode() = rc;
   });
 }
 

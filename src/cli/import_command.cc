@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/exit_code.h"
 #include "cli/log_flags.h"
 #include "core/log.h"
 #include "scan/formats/masscan_json_reader.h"
@@ -102,7 +103,10 @@ void AddImportCommand(CLI::App& app) {
     StartLogging("import", false);
     for (const std::string& f : args->files) {
       const int rc = ImportOne(*args, f);
-      if (rc != 0) throw CLI::RuntimeError(rc);
+      if (rc != 0) {
+        ExitCode() = rc;
+        return;
+      }
     }
   });
 }

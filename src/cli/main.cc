@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/agent_command.h"
+#include "cli/exit_code.h"
 #include "cli/import_command.h"
 #include "cli/log_flags.h"
 #include "cli/ports_command.h"
@@ -39,5 +40,5 @@ int main(int argc, char** argv) {
   portatlas::cli::AddScanCommand(app, command_line);
   portatlas::cli::AddImportCommand(app);
   CLI11_PARSE(app, argc, argv);
-  return 0;
+  return portatlas::cli::ExitCode();
 }

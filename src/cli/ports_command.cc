@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 
+#include "cli/exit_code.h"
 #include "cli/log_flags.h"
 #include "cli/ports_output.h"
 #include "cli/risk_kb_file.h"
@@ -120,7 +121,7 @@ void AddPortsCommand(CLI::App& app) {
   cmd->callback([args]() {
     StartLogging("ports", false);
     const int rc = RunPorts(*args);
-    if (rc != 0) throw CLI::RuntimeError(rc);
+    ExitCode() = rc;
   });
 }
 

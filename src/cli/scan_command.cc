@@ -18,6 +18,7 @@
 #include <sstream>
 #include <unordered_set>
 
+#include "cli/exit_code.h"
 #include "cli/log_flags.h"
 #include "core/json_writer.h"
 #include "core/log.h"
@@ -612,9 +613,10 @@ int RunScan(const ScanArgs& a) {
 
 }  // namespace
 
-void AddScanCommand(CLI::App& app, std::string command_line) {
-  auto args = std::make_shared<ScanArgs>();
-  CLI::App* cmd = app.add_subcommand("scan", "Find open ports (allow-listed targets only)");
+namespace {
+
+// What to scan and with which engine.
+void AddTargetOptions(CLI::App* cmd, ScanArgs* args) {
   cmd->add_option("targets", args->targets,
                   "Addresses, CIDR blocks, ranges (198.18.0.1-8) or host names");
   cmd->add_option("-p,--ports", args->ports, "Ports: 22,80,8000-8100, - for all, T:/U: prefixes");
@@ -627,6 +629,10 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
       ->allow_extra_args(false);  // one CIDR per --allow; the rest are targets
   cmd->add_option("--exclude", args->exclude, "Targets to leave out (comma-separated)");
   cmd->add_option("--input-list", args->input_list, "-iL: read targets from FILE");
+}
+
+// Where results go, and the resume state.
+void AddOutputOptions(CLI::App* cmd, ScanArgs* args) {
   cmd->add_option("-o,--json-out", args->json_out,
                   "Write open ports as JSON lines (-oJ; - = stdout)");
   cmd->add_option("--xml-out", args->xml_out, "-oX: write nmap-compatible XML (- = stdout)");
@@ -640,6 +646,10 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
   cmd->add_option("--resume", args->resume,
                   "State file: an interrupted scan saves where it stopped; the same command with "
                   "it goes on from there");
+}
+
+// The SYN and UDP engines.
+void AddRawOptions(CLI::App* cmd, ScanArgs* args) {
   cmd->add_option("--rate", args->rate, "SYN/UDP: probes per second (0 = no limit)")
       ->capture_default_str();
   cmd->add_option("--wait-ms", args->wait_ms,
@@ -660,6 +670,10 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
                   "SYN/UDP: MAC answered for a spare --source-ip (default: derived)");
   cmd->add_option("--router-mac", args->router_mac,
                   "SYN/UDP: next-hop MAC (default: from the neighbour table)");
+}
+
+// The connect engine (and --retries of both), --top-ports' file.
+void AddConnectOptions(CLI::App* cmd, ScanArgs* args) {
   cmd->add_option("--timeout-ms", args->timeout_ms, "Connect: per-connect timeout")
       ->check(CLI::Range(1, 600000))
       ->capture_default_str();
@@ -675,6 +689,10 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
       ->capture_default_str();
   cmd->add_option("--nmap-services", args->nmap_services, "nmap-services file for --top-ports")
       ->capture_default_str();
+}
+
+// Service and version detection (-sV).
+void AddDetectOptions(CLI::App* cmd, ScanArgs* args) {
   cmd->add_flag("--service-version", args->service_version,
                 "-sV: name the service, product and version behind each open port");
   cmd->add_option("--version-intensity", args->version_intensity,
@@ -698,11 +716,23 @@ void AddScanCommand(CLI::App& app, std::string command_line) {
   cmd->add_option("--service-probes", args->service_probes,
                   "-sV: nmap-service-probes file (built-in probes when unreadable)")
       ->capture_default_str();
+}
+
+}  // namespace
+
+void AddScanCommand(CLI::App& app, std::string command_line) {
+  auto args = std::make_shared<ScanArgs>();
+  CLI::App* cmd = app.add_subcommand("scan", "Find open ports (allow-listed targets only)");
+  AddTargetOptions(cmd, args.get());
+  AddOutputOptions(cmd, args.get());
+  AddRawOptions(cmd, args.get());
+  AddConnectOptions(cmd, args.get());
+  AddDetectOptions(cmd, args.get());
   args->command_line = std::move(command_line);
   cmd->callback([args] {
     StartLogging("scan", false);
     const int rc = RunScan(*args);
-    if (rc != 0) throw CLI::RuntimeError(rc);
+    ExitCode() = rc;
   });
 }
 

@@ -15,6 +15,7 @@
 #include "api/authenticator.h"
 #include "api/http_server.h"
 #include "cli/data_dir.h"
+#include "cli/exit_code.h"
 #include "cli/log_flags.h"
 #include "cli/risk_kb_file.h"
 #include "core/log.h"
@@ -176,7 +177,7 @@ void AddServeCommand(CLI::App& app) {
       }
     }
     const int rc = RunServe(*args, given);
-    if (rc != 0) throw CLI::RuntimeError(rc);
+    ExitCode() = rc;
   });
 }
 

@@ -11,6 +11,7 @@
 #include "api/auth/secrets.h"
 #include "api/http.h"
 #include "cli/data_dir.h"
+#include "cli/exit_code.h"
 #include "cli/log_flags.h"
 #include "core/json_writer.h"
 #include "core/log.h"
@@ -133,9 +134,7 @@ int Revoke(const TokenArgs& a) {
   return 0;
 }
 
-void Run(int rc) {
-  if (rc != 0) throw CLI::RuntimeError(rc);
-}
+void Run(int rc) { ExitCode() = rc; }
 
 }  // namespace
 

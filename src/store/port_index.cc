@@ -277,23 +277,27 @@ void PortIndex::ReplaceHost(int64_t ref, const HostRow& host, std::span<const Po
   info.host_ip = host.host_ip;
 }
 
-QueryResult<PortStatRow> PortIndex::Statistics(const PortStatQuery& q) const {
-  QueryResult<PortStatRow> out;
-  std::shared_lock<std::shared_mutex> lock(mu_);
-  auto project = Lookup(projects_, q.project);
-  if (!project) return out;
-  const std::vector<const Scope*> scopes = Scopes(*project, q.eps, q.category);
-  if (scopes.empty()) return out;
+namespace {
 
-  const auto offset = static_cast<int64_t>(q.page.offset);
-  const auto end = offset + q.page.limit;
-  int64_t seen = 0;
+// Pages the (port, type) cells of a statistics query: each summed over the scopes, kept when
+// it passes the filters, counted, and copied into the page when it falls in it. (A template
+// so that it can take PortIndex's private Scope.)
+template <typename Scope>
+class StatPager {
+ public:
+  StatPager(const PortStatQuery& q, const std::vector<const Scope*>& scopes,
+            QueryResult<PortStatRow>& out)
+      : q_(q),
+        scopes_(scopes),
+        out_(out),
+        offset_(static_cast<int64_t>(q.page.offset)),
+        end_(offset_ + q.page.limit) {}
+
   // Visits one cell; false when the page is full and the total is already known.
-  bool total_known = false;
-  auto visit = [&](uint16_t port, SockType type) {
-    if (q.type && type != *q.type) return true;
+  bool Visit(uint16_t port, SockType type) {
+    if (q_.type && type != *q_.type) return true;
     Cell sum;
-    for (const Scope* s : scopes) {
+    for (const Scope* s : scopes_) {
       if (const Cell* c = s->Find(CellIndex(port, type))) {
         sum.num += c->num;
         sum.danger += c->danger;
@@ -302,74 +306,111 @@ QueryResult<PortStatRow> PortIndex::Statistics(const PortStatQuery& q) const {
     }
     if (sum.num <= 0) return true;
     const auto status = static_cast<RiskStatus>(StatusOf(sum));
-    if (q.status && status != *q.status) return true;
-    if (seen >= offset && seen < end) out.rows.push_back({port, type, sum.num, status});
-    ++seen;
-    return !(total_known && seen >= end);
-  };
-  auto visit_port = [&](uint16_t port) {
-    for (int t = 0; t < kTypes; ++t) {
-      if (!visit(port, static_cast<SockType>(t))) return false;
-    }
-    return true;
-  };
-
-  if (q.port || !q.port_substring.empty()) {
-    std::vector<uint16_t> ports;
-    if (q.port) {
-      const std::vector<uint16_t> sub = PortsContaining(q.port_substring);
-      if (q.port_substring.empty() || std::binary_search(sub.begin(), sub.end(), *q.port)) {
-        ports.push_back(*q.port);
-      }
-    } else {
-      ports = PortsContaining(q.port_substring);
-    }
-    if (q.descending) std::reverse(ports.begin(), ports.end());
-    for (uint16_t port : ports) visit_port(port);
-    out.total = seen;
-    return out;
+    if (q_.status && status != *q_.status) return true;
+    if (seen_ >= offset_ && seen_ < end_) out_.rows.push_back({port, type, sum.num, status});
+    ++seen_;
+    return !(total_known_ && seen_ >= end_);
   }
-
-  if (scopes.size() == 1) {  // the maintained totals answer the count
-    const Scope& s = *scopes.front();
-    for (int t = 0; t < kTypes; ++t) {
-      if (q.type && static_cast<SockType>(t) != *q.type) continue;
-      for (int st = 0; st < 3; ++st) {
-        if (q.status && static_cast<RiskStatus>(st) != *q.status) continue;
-        out.total += s.groups[static_cast<size_t>(t)][static_cast<size_t>(st)];
-      }
-    }
-    total_known = true;
-    if (out.total <= offset) return out;
+  void VisitPort(uint16_t port) {
+    for (int t = 0; t < kTypes; ++t) Visit(port, static_cast<SockType>(t));
   }
+  int64_t seen() const { return seen_; }
+  void set_total_known() { total_known_ = true; }
+
+ private:
+  const PortStatQuery& q_;
+  const std::vector<const Scope*>& scopes_;
+  QueryResult<PortStatRow>& out_;
+  const int64_t offset_;
+  const int64_t end_;
+  int64_t seen_ = 0;
+  bool total_known_ = false;
+};
+
+// The number of (port, type) cells of one scope that pass the type and status filters, from
+// its maintained totals.
+template <typename Scope>
+int64_t MaintainedTotal(const Scope& s, const PortStatQuery& q) {
+  int64_t total = 0;
+  for (int t = 0; t < kTypes; ++t) {
+    if (q.type && static_cast<SockType>(t) != *q.type) continue;
+    for (int st = 0; st < 3; ++st) {
+      if (q.status && static_cast<RiskStatus>(st) != *q.status) continue;
+      total += s.groups[static_cast<size_t>(t)][static_cast<size_t>(st)];
+    }
+  }
+  return total;
+}
+
+// Calls visit(port, type) for every cell used in any of the scopes, in port order (then type
+// order) or its reverse, until visit returns false.
+template <typename Scope, typename Fn>
+void WalkUsedCells(const std::vector<const Scope*>& scopes, bool descending, Fn&& visit) {
   auto word = [&](size_t w) {
     uint64_t bits = 0;
     for (const Scope* s : scopes) bits |= s->used[w];
     return bits;
   };
-  if (!q.descending) {
+  if (!descending) {
     for (size_t w = 0; w < kWords; ++w) {
       for (uint64_t bits = word(w); bits != 0; bits &= bits - 1) {
         const size_t i = w * 64 + static_cast<size_t>(std::countr_zero(bits));
-        if (!visit(static_cast<uint16_t>(i / kTypes), static_cast<SockType>(i % kTypes))) {
-          return out;
-        }
+        if (!visit(static_cast<uint16_t>(i / kTypes), static_cast<SockType>(i % kTypes))) return;
       }
     }
-  } else {
-    for (size_t w = kWords; w-- > 0;) {
-      const uint64_t bits = word(w);
-      if (bits == 0) continue;
-      for (size_t p = 16; p-- > 0;) {
-        const uint64_t nibble = (bits >> (p * kTypes)) & 0xF;
-        for (int t = 0; t < kTypes; ++t) {
-          if ((nibble & (uint64_t{1} << t)) == 0) continue;
-          if (!visit(static_cast<uint16_t>(w * 16 + p), static_cast<SockType>(t))) return out;
-        }
+    return;
+  }
+  for (size_t w = kWords; w-- > 0;) {
+    const uint64_t bits = word(w);
+    if (bits == 0) continue;
+    for (size_t p = 16; p-- > 0;) {
+      const uint64_t nibble = (bits >> (p * kTypes)) & 0xF;
+      for (int t = 0; t < kTypes; ++t) {
+        if ((nibble & (uint64_t{1} << t)) == 0) continue;
+        if (!visit(static_cast<uint16_t>(w * 16 + p), static_cast<SockType>(t))) return;
       }
     }
   }
-  if (!total_known) out.total = seen;
+}
+
+// The ports a query names by `port` and/or `port_substring`, in its order.
+std::vector<uint16_t> NamedPorts(const PortStatQuery& q) {
+  std::vector<uint16_t> ports;
+  if (q.port) {
+    const std::vector<uint16_t> sub = PortsContaining(q.port_substring);
+    if (q.port_substring.empty() || std::binary_search(sub.begin(), sub.end(), *q.port)) {
+      ports.push_back(*q.port);
+    }
+  } else {
+    ports = PortsContaining(q.port_substring);
+  }
+  if (q.descending) std::reverse(ports.begin(), ports.end());
+  return ports;
+}
+
+}  // namespace
+
+QueryResult<PortStatRow> PortIndex::Statistics(const PortStatQuery& q) const {
+  QueryResult<PortStatRow> out;
+  std::shared_lock<std::shared_mutex> lock(mu_);
+  auto project = Lookup(projects_, q.project);
+  if (!project) return out;
+  const std::vector<const Scope*> scopes = Scopes(*project, q.eps, q.category);
+  if (scopes.empty()) return out;
+  StatPager<Scope> pager(q, scopes, out);
+  if (q.port || !q.port_substring.empty()) {
+    for (uint16_t port : NamedPorts(q)) pager.VisitPort(port);
+    out.total = pager.seen();
+    return out;
+  }
+  if (scopes.size() == 1) {  // the maintained totals answer the count
+    out.total = MaintainedTotal(*scopes.front(), q);
+    pager.set_total_known();
+    if (out.total <= static_cast<int64_t>(q.page.offset)) return out;
+  }
+  WalkUsedCells(scopes, q.descending,
+                [&](uint16_t port, SockType type) { return pager.Visit(port, type); });
+  if (scopes.size() != 1) out.total = pager.seen();
   return out;
 }
 
