@@ -1,10 +1,6 @@
 #include "cli/scan_command.h"
 
 #include <fmt/format.h>
-#include <openssl/sha.h>
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -13,26 +9,20 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <sstream>
-#include <unordered_set>
 
 #include "cli/exit_code.h"
 #include "cli/log_flags.h"
-#include "core/json_writer.h"
 #include "core/log.h"
-#include "scan/connect_scanner.h"
-#include "scan/detect/detector.h"
 #include "scan/detect/service_probes.h"
-#include "scan/formats/nmap_xml_writer.h"
-#include "scan/keyed.h"
+#include "scan/pipeline/pipeline.h"
+#include "scan/pipeline/resume.h"
+#include "scan/pipeline/sinks.h"
 #include "scan/ports.h"
 #include "scan/raw_scanner.h"
-#include "scan/record.h"
 #include "scan/targets.h"
 #include "scan/udp/udp_payloads.h"
-#include "scan/upload/task_uploader.h"
 
 namespace portatlas::cli {
 namespace {
@@ -122,238 +112,32 @@ int64_t EpochMs() {
       .count();
 }
 
-// Where results go: text or JSON lines, and nmap XML. Called from the receive thread of a raw
-// scan and from the workers of a connect scan, so everything is under one lock.
-class ResultSink {
- public:
-  Status Open(const std::string& json_path, bool append) {
-    if (json_path.empty()) return Status::Ok();
-    json_.reset(json_path == "-" ? fdopen(dup(STDOUT_FILENO), "w")
-                                 : fopen(json_path.c_str(), append ? "a" : "w"));
-    if (!json_) return ErrnoStatus(errno, "open " + json_path);
-    return Status::Ok();
-  }
-
-  Status OpenXml(const std::string& path, const scan::NmapRunHeader& header,
-                 scan::NmapXmlWriter::ServiceTable names) {
-    if (path.empty()) return Status::Ok();
-    xml_file_.reset(path == "-" ? fdopen(dup(STDOUT_FILENO), "w") : fopen(path.c_str(), "w"));
-    if (!xml_file_) return ErrnoStatus(errno, "open " + path);
-    xml_ = std::make_unique<scan::NmapXmlWriter>(xml_file_.get(), std::move(names));
-    return xml_->Begin(header);
-  }
-
-  Status CloseXml(double elapsed_s, uint64_t hosts_total) {
-    if (!xml_) return Status::Ok();
-    scan::NmapRunStats st;
-    st.end_s = EpochMs() / 1000;
-    st.elapsed_s = elapsed_s;
-    st.hosts_up = up_.size();
-    st.hosts_total = hosts_total;
-    st.hosts_down = hosts_total - std::min<uint64_t>(hosts_total, up_.size());
-    Status status = xml_->End(st);
-    xml_.reset();
-    if (fclose(xml_file_.release()) != 0 && status.ok()) status = ErrnoStatus(errno, "write XML");
-    return status;
-  }
-
-  void SetUploader(scan::TaskUploader* uploader) { uploader_ = uploader; }
-  // With a detector, open ports (and UDP ports that may be open) go to it first and are written
-  // when it has named their service.
-  void SetDetector(scan::Detector* detector) { detector_ = detector; }
-
-  void Add(const scan::PortResult& r) {
-    const bool replied = r.state == scan::PortState::kOpen || r.state == scan::PortState::kClosed ||
-                         (r.state == scan::PortState::kFiltered && r.reason != "no-response");
-    // Open ports, and UDP ports that may be open, are listed; closed ones only counted.
-    const bool listed =
-        r.state == scan::PortState::kOpen || r.state == scan::PortState::kOpenFiltered;
-    if (!listed && !(xml_ && r.state == scan::PortState::kClosed) && !replied) return;
-    scan::ScanRecord rec;
-    rec.ip = r.ip;
-    rec.proto = r.proto;
-    rec.port = r.port;
-    rec.state = std::string(scan::PortStateName(r.state));
-    rec.reason = std::string(r.reason);
-    rec.updated_at_ms = EpochMs();
-    {
-      std::lock_guard lock(mu_);
-      if (replied) up_.insert(ToAddr(r.ip));
-      if (r.state == scan::PortState::kOpen) ++open_;
-    }
-    if (listed && detector_ != nullptr) {
-      detector_->Add(std::move(rec));
-      return;
-    }
-    Emit(std::move(rec));
-  }
-
-  // Writes a record: XML, the task, JSON lines or text. Any thread.
-  void Emit(scan::ScanRecord rec) {
-    const bool listed = rec.state == "open" || rec.state == "open|filtered";
-    std::lock_guard lock(mu_);
-    if (xml_ && (listed || rec.state == "closed")) xml_->AddRecord(rec);
-    if (!listed) return;
-    if (uploader_ != nullptr) uploader_->Add(rec);
-    if (!json_) {
-      std::string text =
-          fmt::format("{} {}/{} {}", rec.ip.ToString(), rec.port, ProtoName(rec.proto), rec.state);
-      for (const std::string* f : {&rec.service, &rec.product, &rec.version}) {
-        if (!f->empty()) text += " " + *f;
-      }
-      if (!rec.info.empty()) text += " (" + rec.info + ")";
-      fmt::print("{}\n", text);
-      return;
-    }
-    rapidjson::StringBuffer buf;
-    JsonWriter w(buf);
-    auto str = [&w](const char* key, const std::string& value) {
-      w.Key(key);
-      w.String(value.data(), static_cast<unsigned>(value.size()));
-    };
-    w.StartObject();
-    str("ip", rec.ip.ToString());
-    str("protocol", std::string(ProtoName(rec.proto)));
-    w.Key("port");
-    w.Uint(rec.port);
-    str("state", rec.state);
-    str("reason", rec.reason);
-    w.Key("updated_at");
-    w.Int64(rec.updated_at_ms);
-    // Service detection's fields, when it ran and found them.
-    const std::pair<const char*, const std::string*> fields[] = {
-        {"service", &rec.service}, {"product", &rec.product}, {"version", &rec.version},
-        {"info", &rec.info},       {"cpe", &rec.cpe},         {"banner_hash", &rec.banner_hash}};
-    for (const auto& [key, value] : fields) {
-      if (!value->empty()) str(key, *value);
-    }
-    if (!rec.tls.empty()) {
-      w.Key("tls");
-      w.RawValue(rec.tls.data(), rec.tls.size(), rapidjson::kObjectType);
-    }
-    w.EndObject();
-    fmt::print(json_.get(), "{}\n", buf.GetString());
-  }
-
-  uint64_t open() {
-    std::lock_guard lock(mu_);
-    return open_;
-  }
-  void Flush() {
-    std::lock_guard lock(mu_);
-    if (json_) fflush(json_.get());
-  }
-
- private:
-  static std::string ToAddr(const IpAddr& ip) {
-    return std::string(reinterpret_cast<const char*>(ip.bytes.data()), 16) +
-           (ip.family == Family::kIpv4 ? "4" : "6");
-  }
-
-  std::mutex mu_;
-  std::unique_ptr<FILE, int (*)(FILE*)> json_{nullptr, fclose};
-  std::unique_ptr<FILE, int (*)(FILE*)> xml_file_{nullptr, fclose};
-  std::unique_ptr<scan::NmapXmlWriter> xml_;
-  std::unordered_set<std::string> up_;  // hosts that answered at all
-  scan::TaskUploader* uploader_ = nullptr;
-  scan::Detector* detector_ = nullptr;
-  uint64_t open_ = 0;
-};
-
-// The --resume file: where an interrupted scan stopped, and the key of its probe order.
-struct ResumeState {
-  std::string fingerprint;  // of the targets, ports and modes: a resume must be the same scan
-  uint64_t seed = 0;
-  uint64_t tcp_next = 0;
-  uint64_t udp_next = 0;
-};
-
-std::string Fingerprint(const scan::TargetSet& targets, const std::vector<uint16_t>& tcp,
-                        const std::vector<uint16_t>& udp, std::string_view tcp_mode) {
-  std::string text(tcp_mode);
-  for (const scan::AddrRange& r : targets.ranges()) text += "|" + scan::RangeToString(r);
-  text += "|T";
-  for (uint16_t p : tcp) text += fmt::format(",{}", p);
-  text += "|U";
-  for (uint16_t p : udp) text += fmt::format(",{}", p);
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), d);
-  std::string hex;
-  for (unsigned char c : d) hex += fmt::format("{:02x}", c);
-  return hex;
-}
-
-Result<std::optional<ResumeState>> LoadResume(const std::string& path) {
-  if (access(path.c_str(), F_OK) != 0) return std::optional<ResumeState>();
-  PA_ASSIGN_OR_RETURN(text, ReadFile(path));
-  rapidjson::Document d;
-  d.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
-  auto bad = [&] {
-    return InvalidArgument(fmt::format("{} is not a portatlas resume file", path));
-  };
-  if (d.HasParseError() || !d.IsObject()) return bad();
-  ResumeState s;
-  for (const char* k : {"fingerprint", "seed", "tcp_next", "udp_next"}) {
-    if (!d.HasMember(k)) return bad();
-  }
-  if (!d["fingerprint"].IsString() || !d["seed"].IsUint64() || !d["tcp_next"].IsUint64() ||
-      !d["udp_next"].IsUint64()) {
-    return bad();
-  }
-  s.fingerprint = d["fingerprint"].GetString();
-  s.seed = d["seed"].GetUint64();
-  s.tcp_next = d["tcp_next"].GetUint64();
-  s.udp_next = d["udp_next"].GetUint64();
-  return std::optional<ResumeState>(s);
-}
-
-Status SaveResume(const std::string& path, const ResumeState& s) {
-  const std::string tmp = path + ".tmp";
-  FILE* f = fopen(tmp.c_str(), "w");
-  if (f == nullptr) return ErrnoStatus(errno, "write " + tmp);
-  fmt::print(f, "{{\"fingerprint\":\"{}\",\"seed\":{},\"tcp_next\":{},\"udp_next\":{}}}\n",
-             s.fingerprint, s.seed, s.tcp_next, s.udp_next);
-  if (fclose(f) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
-    return ErrnoStatus(errno, "write " + path);
-  }
-  return Status::Ok();
-}
-
 // The progress line on a terminal: rate, done/total, ETA, found.
-class Progress {
+class ProgressLine {
  public:
-  Progress(std::string phase, ResultSink& sink, scan::TaskUploader* uploader, uint64_t offset,
-           uint64_t all)
-      : phase_(std::move(phase)),
-        sink_(sink),
-        uploader_(uploader),
-        offset_(offset),
-        all_(all),
-        tty_(isatty(STDERR_FILENO) == 1) {}
-  void operator()(uint64_t done, uint64_t total) {
-    // The task's progress counts the probes of every phase (TCP, then UDP).
-    if (uploader_ != nullptr) uploader_->Progress(offset_ + done, all_);
+  ProgressLine() : tty_(isatty(STDERR_FILENO) == 1) {}
+  void operator()(const scan::ScanProgress& p) {
     if (!tty_) return;
+    if (p.phase != phase_) {
+      phase_ = std::string(p.phase);
+      start_ = std::chrono::steady_clock::now();
+    }
     const double s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    const double rate = s > 0 ? static_cast<double>(done) / s : 0;
-    const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0;
+    const double rate = s > 0 ? static_cast<double>(p.done) / s : 0;
+    const double eta = rate > 0 ? static_cast<double>(p.total - p.done) / rate : 0;
     const double pct =
-        total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0;
+        p.total > 0 ? 100.0 * static_cast<double>(p.done) / static_cast<double>(p.total) : 0;
     fmt::print(stderr, "\r{}: {:.0f} probes/s, {}/{} ({:.1f}%), ETA {:.0f} s, {} open   ", phase_,
-               rate, done, total, pct, eta, sink_.open());
+               rate, p.done, p.total, pct, eta, p.open);
   }
   void End() {
     if (tty_) fmt::print(stderr, "\n");
   }
 
  private:
-  std::string phase_;
-  ResultSink& sink_;
-  scan::TaskUploader* uploader_;
-  uint64_t offset_;
-  uint64_t all_;
   bool tty_;
+  std::string phase_;
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
@@ -384,231 +168,228 @@ Result<scan::RawOptions> RawOptionsFrom(const ScanArgs& a) {
   return o;
 }
 
-int RunScan(const ScanArgs& a) {
-  if (a.syn && a.connect) return Fail(InvalidArgument("choose one of --connect and --syn"));
-  std::vector<std::string> specs = a.targets;
+// The targets of -iL and the command line, less --exclude.
+Result<scan::TargetSet> TargetsFrom(const ScanArgs& a, std::vector<std::string>* specs) {
+  *specs = a.targets;
   if (!a.input_list.empty()) {
-    auto text = ReadFile(a.input_list);
-    if (!text) return Fail(text.error());
-    for (std::string& s : scan::SplitTargetList(*text)) specs.push_back(std::move(s));
+    PA_ASSIGN_OR_RETURN(text, ReadFile(a.input_list));
+    for (std::string& s : scan::SplitTargetList(text)) specs->push_back(std::move(s));
   }
-  if (specs.empty()) return Fail(InvalidArgument("no targets (give TARGET... or -iL FILE)"));
-  auto targets = scan::ParseTargets(specs, scan::SystemResolve);
-  if (!targets) return Fail(targets.error());
+  if (specs->empty()) return InvalidArgument("no targets (give TARGET... or -iL FILE)");
+  PA_ASSIGN_OR_RETURN(targets, scan::ParseTargets(*specs, scan::SystemResolve));
   if (!a.exclude.empty()) {
-    auto excluded = scan::ParseTargets({a.exclude}, scan::SystemResolve, ~uint64_t{0});
-    if (!excluded) return Fail(excluded.error());
-    targets->Subtract(*excluded);
+    PA_ASSIGN_OR_RETURN(excluded,
+                        scan::ParseTargets({a.exclude}, scan::SystemResolve, ~uint64_t{0}));
+    targets.Subtract(excluded);
   }
-  // The allow-list: loopback, widened only by the operator. Checked before any packet.
-  scan::TargetSet allowed = scan::LoopbackAllowList();
+  return targets;
+}
+
+// The scan the flags describe (the -sV probe database is loaded into `probe_db`).
+Result<scan::ScanSpec> SpecFrom(const ScanArgs& a, std::vector<std::string>* specs,
+                                std::optional<scan::ProbeDb>* probe_db) {
+  if (a.syn && a.connect) return InvalidArgument("choose one of --connect and --syn");
+  scan::ScanSpec spec;
+  PA_ASSIGN_OR_RETURN(targets, TargetsFrom(a, specs));
+  spec.targets = std::move(targets);
+  // The allow-list: loopback, widened only by the operator.
+  spec.allowed = scan::LoopbackAllowList();
   if (!a.allow.empty()) {
-    auto extra = scan::ParseTargets(a.allow, scan::SystemResolve, ~uint64_t{0});
-    if (!extra) return Fail(extra.error());
-    allowed.Add(*extra);
-  }
-  if (auto outside = allowed.FirstUncovered(*targets)) {
-    return Fail(PermissionDenied(fmt::format(
-        "target {} is outside the allow-list (loopback{}); widen it with --allow CIDR if you "
-        "are authorised to scan it",
-        scan::RangeToString(*outside), a.allow.empty() ? "" : " and --allow")));
+    PA_ASSIGN_OR_RETURN(extra, scan::ParseTargets(a.allow, scan::SystemResolve, ~uint64_t{0}));
+    spec.allowed.Add(extra);
   }
   // TCP by connect() unless --syn; none when only --udp is asked for.
   const bool tcp = a.syn || a.connect || !a.udp;
-  std::vector<uint16_t> tcp_ports, udp_ports;
+  spec.tcp = !tcp    ? scan::TcpEngine::kNone
+             : a.syn ? scan::TcpEngine::kSyn
+                     : scan::TcpEngine::kConnect;
   if (tcp) {
-    auto p = PortsFor(a, "tcp");
-    if (!p) return Fail(p.error());
-    tcp_ports = std::move(*p);
+    PA_ASSIGN_OR_RETURN(ports, PortsFor(a, "tcp"));
+    spec.tcp_ports = std::move(ports);
   }
   if (a.udp) {
-    auto p = PortsFor(a, "udp");
-    if (!p) return Fail(p.error());
-    udp_ports = std::move(*p);
+    PA_ASSIGN_OR_RETURN(ports, PortsFor(a, "udp"));
+    spec.udp_ports = std::move(ports);
   }
-  if (tcp_ports.empty() && udp_ports.empty()) return Fail(InvalidArgument("no ports to scan"));
-  auto raw_options = RawOptionsFrom(a);
-  if (!raw_options) return Fail(raw_options.error());
-
-  ResumeState resume;
-  const std::string tcp_mode = !tcp ? "" : a.syn ? "syn" : "connect";
-  resume.fingerprint = Fingerprint(*targets, tcp_ports, udp_ports, tcp_mode);
-  bool resumed = false;
-  if (!a.resume.empty()) {
-    auto loaded = LoadResume(a.resume);
-    if (!loaded) return Fail(loaded.error());
-    if (*loaded) {
-      if ((*loaded)->fingerprint != resume.fingerprint) {
-        return Fail(InvalidArgument(fmt::format(
-            "{} belongs to another scan (targets, ports or scan types differ)", a.resume)));
-      }
-      resume = **loaded;
-      resumed = true;
-      logging::Logger().info("resuming from {} (tcp {}, udp {})", a.resume, resume.tcp_next,
-                             resume.udp_next);
-    }
-  }
-  if (resume.seed == 0) resume.seed = raw_options->seed = scan::ProbeKey::RandomSeed();
-  raw_options->seed = resume.seed;
-
-  ResultSink sink;
-  if (Status st = sink.Open(a.json_out, resumed); !st.ok()) return Fail(st);
-  if (!a.xml_out.empty()) {
-    scan::NmapRunHeader header;
-    header.args = a.command_line;
-    header.version = "0.1.0";
-    header.start_s = EpochMs() / 1000;
-    if (tcp) header.scans.push_back({a.syn ? "syn" : "connect", Proto::kTcp, tcp_ports});
-    if (a.udp) header.scans.push_back({"udp", Proto::kUdp, udp_ports});
-    auto services = ReadFile(a.nmap_services);
-    auto tcp_names = std::make_shared<std::vector<std::string>>(
-        scan::ServiceNames(services ? *services : "", "tcp"));
-    auto udp_names = std::make_shared<std::vector<std::string>>(
-        scan::ServiceNames(services ? *services : "", "udp"));
-    Status st = sink.OpenXml(a.xml_out, header, [tcp_names, udp_names](Proto p, uint16_t port) {
-      return (p == Proto::kTcp ? *tcp_names : *udp_names)[port];
-    });
-    if (!st.ok()) return Fail(st);
-  }
-  const uint64_t tcp_probes = targets->Size() * tcp_ports.size();
-  const uint64_t all_probes = tcp_probes + targets->Size() * udp_ports.size();
-  std::unique_ptr<scan::TaskUploader> uploader;
-  if (!a.server.empty()) {
-    if (a.token.empty()) return Fail(InvalidArgument("--server needs --token"));
-    scan::TaskSpec spec;
-    spec.name = a.task.empty() ? fmt::format("scan {}", fmt::join(specs, " ")) : a.task;
-    if (spec.name.size() > 256) spec.name.resize(256);
-    spec.kind = !tcp    ? scan::TaskKind::kUdp
-                : a.syn ? scan::TaskKind::kSyn
-                        : scan::TaskKind::kConnect;
-    spec.targets = fmt::format("{}", fmt::join(specs, " ")).substr(0, 65536);
-    spec.ports = a.ports.empty() ? fmt::format("top {}", a.top_ports > 0 ? a.top_ports : 1000)
-                                 : a.ports.substr(0, 65536);
-    spec.probes_total = all_probes;
-    auto started = scan::TaskUploader::Start(a.server, a.token, spec);
-    if (!started) return Fail(started.error().WithContext(a.server));
-    uploader = std::move(*started);
-    sink.SetUploader(uploader.get());
-    logging::Logger().info("reporting to {} as task {}", a.server, uploader->task_id());
-  }
-  // -sV: the probe database, and a detector that takes open ports as the scan finds them.
-  std::optional<scan::ProbeDb> probe_db;
-  std::unique_ptr<scan::Detector> detector;
+  PA_ASSIGN_OR_RETURN(raw, RawOptionsFrom(a));
+  spec.raw = std::move(raw);
+  spec.connect.timeout_ms = a.timeout_ms;
+  spec.connect.retries = a.retries >= 0 ? a.retries : 1;
+  spec.connect.max_in_flight = a.max_in_flight;
+  spec.connect.per_host = a.per_host;
   if (a.service_version) {
-    probe_db = scan::ProbeDb::Load(a.service_probes);
-    const auto& warnings = probe_db->warnings();
+    *probe_db = scan::ProbeDb::Load(a.service_probes);
+    const auto& warnings = (*probe_db)->warnings();
     for (size_t i = 0; i < warnings.size() && i < 3; ++i) {
       logging::Logger().warn("{}", warnings[i]);
     }
     if (warnings.size() > 3) {
       logging::Logger().warn("... {} more warnings about the probes", warnings.size() - 3);
     }
-    scan::DetectOptions o;
-    o.intensity = a.version_all ? 9 : a.version_light ? 2 : a.version_intensity;
-    o.parallel = a.version_parallel;
-    o.per_host = a.version_per_host;
-    o.port_timeout_ms = a.version_timeout_ms;
-    o.stop = &g_stop;
-    auto started = scan::Detector::Start(*probe_db, o,
-                                         [&sink](scan::ScanRecord r) { sink.Emit(std::move(r)); });
-    if (!started) return Fail(started.error());
-    detector = std::move(*started);
-    sink.SetDetector(detector.get());
+    spec.probe_db = &**probe_db;
+    spec.detect.intensity = a.version_all ? 9 : a.version_light ? 2 : a.version_intensity;
+    spec.detect.parallel = a.version_parallel;
+    spec.detect.per_host = a.version_per_host;
+    spec.detect.port_timeout_ms = a.version_timeout_ms;
   }
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  const auto start = std::chrono::steady_clock::now();
-  auto on_result = [&](const scan::PortResult& r) { sink.Add(r); };
-  std::string summary;
-  bool interrupted = false;
+  return spec;
+}
 
-  if (tcp && a.syn) {
-    Progress progress("SYN", sink, uploader.get(), 0, all_probes);
-    scan::RawOptions o = *raw_options;
-    o.mode = scan::RawMode::kSyn;
-    o.start_index = resume.tcp_next;
-    auto st = scan::RawScan(*targets, tcp_ports, o, on_result, std::ref(progress));
-    progress.End();
-    if (!st) return Fail(st.error());
-    resume.tcp_next = st->next_index;
-    interrupted = st->interrupted;
-    summary += fmt::format(
-        "tcp (SYN via {}): {} open, {} closed, {} filtered; {} probes ({} resent) in {:.2f} s; ",
-        st->interface, st->open, st->closed, st->filtered, st->frames, st->resent,
-        st->send_seconds);
-  } else if (tcp) {
-    Progress progress("connect", sink, uploader.get(), 0, all_probes);
-    scan::ConnectOptions o;
-    o.timeout_ms = a.timeout_ms;
-    o.retries = a.retries >= 0 ? a.retries : 1;
-    o.max_in_flight = a.max_in_flight;
-    o.per_host = a.per_host;
-    o.start_index = resume.tcp_next;
-    o.stop = &g_stop;
-    auto st = scan::ConnectScan(*targets, tcp_ports, o, on_result, std::ref(progress));
-    progress.End();
-    if (!st) return Fail(st.error());
-    resume.tcp_next = st->next_index;
-    interrupted = st->interrupted;
-    summary += fmt::format("tcp (connect): {} open, {} closed, {} filtered ({} connects); ",
-                           st->open, st->closed, st->filtered, st->probes);
+// The allow-list's refusal with the flag that widens it.
+Status AllowListHint(const Status& st, const ScanArgs& a) {
+  if (st.kind() != ErrorKind::kPermissionDenied) return st;
+  return PermissionDenied(
+      fmt::format("{} (loopback{}); widen it with --allow CIDR if you are authorised to scan it",
+                  st.message(), a.allow.empty() ? "" : " and --allow"));
+}
+
+// The resume point of --resume: the saved one when the file exists (it must be this scan's).
+Result<scan::ResumePoint> ResumeFrom(const ScanArgs& a, const scan::ScanSpec& spec, bool* resumed) {
+  scan::ResumePoint start;
+  *resumed = false;
+  if (a.resume.empty()) return start;
+  PA_ASSIGN_OR_RETURN(loaded, scan::LoadResume(a.resume));
+  if (!loaded) return start;
+  if (loaded->fingerprint != scan::ResumeFingerprint(spec)) {
+    return InvalidArgument(
+        fmt::format("{} belongs to another scan (targets, ports or scan types differ)", a.resume));
   }
-  if (!udp_ports.empty() && !interrupted) {
-    Progress progress("UDP", sink, uploader.get(), tcp_probes, all_probes);
-    scan::RawOptions o = *raw_options;
-    o.mode = scan::RawMode::kUdp;
-    o.start_index = resume.udp_next;
-    const scan::UdpPayloads payloads = scan::UdpPayloads::Load(a.udp_payloads);
-    for (size_t i = 0; i < payloads.warnings().size() && i < 3; ++i) {
-      logging::Logger().warn("{}", payloads.warnings()[i]);
+  *resumed = true;
+  logging::Logger().info("resuming from {} (tcp {}, udp {})", a.resume, loaded->tcp_next,
+                         loaded->udp_next);
+  return *loaded;
+}
+
+Result<std::unique_ptr<scan::FinishingSink>> XmlSinkFor(const ScanArgs& a,
+                                                        const scan::ScanSpec& spec) {
+  scan::NmapRunHeader header;
+  header.args = a.command_line;
+  header.version = "0.1.0";
+  header.start_s = EpochMs() / 1000;
+  if (spec.tcp != scan::TcpEngine::kNone) {
+    header.scans.push_back({a.syn ? "syn" : "connect", Proto::kTcp, spec.tcp_ports});
+  }
+  if (!spec.udp_ports.empty()) header.scans.push_back({"udp", Proto::kUdp, spec.udp_ports});
+  auto services = ReadFile(a.nmap_services);
+  auto tcp_names = std::make_shared<std::vector<std::string>>(
+      scan::ServiceNames(services ? *services : "", "tcp"));
+  auto udp_names = std::make_shared<std::vector<std::string>>(
+      scan::ServiceNames(services ? *services : "", "udp"));
+  return scan::OpenNmapXmlSink(a.xml_out, header, [tcp_names, udp_names](Proto p, uint16_t port) {
+    return (p == Proto::kTcp ? *tcp_names : *udp_names)[port];
+  });
+}
+
+Result<std::unique_ptr<scan::TaskUploader>> UploaderFor(const ScanArgs& a,
+                                                        const scan::ScanSpec& spec,
+                                                        const std::vector<std::string>& specs) {
+  if (a.token.empty()) return InvalidArgument("--server needs --token");
+  scan::TaskSpec task;
+  task.name = a.task.empty() ? fmt::format("scan {}", fmt::join(specs, " ")) : a.task;
+  if (task.name.size() > 256) task.name.resize(256);
+  task.kind = spec.tcp == scan::TcpEngine::kNone  ? scan::TaskKind::kUdp
+              : spec.tcp == scan::TcpEngine::kSyn ? scan::TaskKind::kSyn
+                                                  : scan::TaskKind::kConnect;
+  task.targets = fmt::format("{}", fmt::join(specs, " ")).substr(0, 65536);
+  task.ports = a.ports.empty() ? fmt::format("top {}", a.top_ports > 0 ? a.top_ports : 1000)
+                               : a.ports.substr(0, 65536);
+  task.probes_total = scan::AllProbes(spec);
+  auto started = scan::TaskUploader::Start(a.server, a.token, task);
+  if (!started) return started.error().WithContext(a.server);
+  logging::Logger().info("reporting to {} as task {}", a.server, (*started)->task_id());
+  return started;
+}
+
+// The outputs the flags ask for, in the order they are finished.
+struct Outputs {
+  std::unique_ptr<scan::TaskUploader> uploader;
+  std::vector<std::unique_ptr<scan::FinishingSink>> sinks;
+  std::vector<scan::ResultSink*> Pointers() const {
+    std::vector<scan::ResultSink*> out;
+    for (const auto& s : sinks) out.push_back(s.get());
+    return out;
+  }
+};
+
+Result<Outputs> OutputsFor(const ScanArgs& a, const scan::ScanSpec& spec,
+                           const std::vector<std::string>& specs, bool resumed) {
+  Outputs out;
+  if (a.json_out.empty()) {
+    out.sinks.push_back(scan::MakeTextSink(stdout));
+  } else {
+    PA_ASSIGN_OR_RETURN(json, scan::OpenJsonLinesSink(a.json_out, resumed));
+    out.sinks.push_back(std::move(json));
+  }
+  if (!a.xml_out.empty()) {
+    PA_ASSIGN_OR_RETURN(xml, XmlSinkFor(a, spec));
+    out.sinks.push_back(std::move(xml));
+  }
+  if (!a.server.empty()) {
+    PA_ASSIGN_OR_RETURN(uploader, UploaderFor(a, spec, specs));
+    out.uploader = std::move(uploader);
+    out.sinks.push_back(scan::MakeUploadSink(*out.uploader));
+  }
+  return out;
+}
+
+// After the scan: every output finished, the summary logged, the resume file saved or removed.
+int Conclude(const ScanArgs& a, const scan::ScanSpec& spec, Outputs& outputs,
+             const scan::ScanOutcome& outcome, double seconds) {
+  const scan::ScanEnd end{seconds, spec.targets.Size(), outcome.hosts_up, outcome.interrupted};
+  for (auto& sink : outputs.sinks) {
+    Status st = sink->Finish(end);
+    if (!st.ok() && outputs.uploader && &sink == &outputs.sinks.back()) {
+      st = st.WithContext(fmt::format("task {}", outputs.uploader->task_id()));
     }
-    o.udp_payload = [&payloads](uint16_t port, int round) {
-      const auto all = payloads.ForPort(port);
-      const std::vector<uint8_t>& p = all[static_cast<size_t>(round) % all.size()];
-      return std::span<const uint8_t>(p.data(), p.size());
-    };
-    auto st = scan::RawScan(*targets, udp_ports, o, on_result, std::ref(progress));
-    progress.End();
-    if (!st) return Fail(st.error());
-    resume.udp_next = st->next_index;
-    interrupted = st->interrupted;
-    summary += fmt::format("udp: {} open, {} open|filtered, {} closed, {} filtered; ", st->open,
-                           st->open_filtered, st->closed, st->filtered);
+    if (!st.ok()) return Fail(st);
   }
-  if (detector) {
-    const auto t0 = std::chrono::steady_clock::now();
-    const scan::DetectStats st = detector->Finish();
-    sink.SetDetector(nullptr);
-    summary += fmt::format(
-        "service detection: {} ports, {} identified, {} TLS, {} probes, {:.2f} s after the port "
-        "scan; ",
-        st.ports, st.identified, st.tls_handshakes, st.probes_sent,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  logging::Logger().info("{} addresses in {:.2f} s: {}", spec.targets.Size(), seconds,
+                         outcome.Summary());
+  if (!outcome.interrupted) {
+    if (!a.resume.empty()) unlink(a.resume.c_str());  // finished: nothing to resume
+    return 0;
   }
-  sink.Flush();
-  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (Status st = sink.CloseXml(s, targets->Size()); !st.ok()) return Fail(st);
-  if (uploader) {
-    sink.SetUploader(nullptr);
-    Status st = uploader->Finish(!interrupted, interrupted ? "interrupted" : "");
-    if (!st.ok()) return Fail(st.WithContext(fmt::format("task {}", uploader->task_id())));
-  }
-  logging::Logger().info("{} addresses in {:.2f} s: {}", targets->Size(), s,
-                         summary.substr(0, summary.size() - 2));
-  if (interrupted) {
-    if (a.resume.empty()) {
-      logging::Logger().info("interrupted (give --resume FILE to be able to go on)");
-      return 130;
-    }
-    if (Status st = SaveResume(a.resume, resume); !st.ok()) return Fail(st);
-    logging::Logger().info(
-        "interrupted; state saved to {} (run the same command to "
-        "go on)",
-        a.resume);
+  if (a.resume.empty()) {
+    logging::Logger().info("interrupted (give --resume FILE to be able to go on)");
     return 130;
   }
-  if (!a.resume.empty()) unlink(a.resume.c_str());  // finished: nothing to resume
-  return 0;
+  if (Status st = scan::SaveResume(a.resume, outcome.resume); !st.ok()) return Fail(st);
+  logging::Logger().info("interrupted; state saved to {} (run the same command to go on)",
+                         a.resume);
+  return 130;
+}
+
+int RunScan(const ScanArgs& a) {
+  std::vector<std::string> specs;
+  std::optional<scan::ProbeDb> probe_db;
+  auto spec = SpecFrom(a, &specs, &probe_db);
+  if (!spec) return Fail(spec.error());
+  bool resumed = false;
+  auto start = ResumeFrom(a, *spec, &resumed);
+  if (!start) return Fail(start.error());
+  // Refused scans make no outputs and no task on the server.
+  if (Status st = scan::CheckScan(*spec, *start); !st.ok()) return Fail(AllowListHint(st, a));
+  const scan::UdpPayloads payloads =
+      spec->udp_ports.empty() ? scan::UdpPayloads() : scan::UdpPayloads::Load(a.udp_payloads);
+  for (size_t i = 0; i < payloads.warnings().size() && i < 3; ++i) {
+    logging::Logger().warn("{}", payloads.warnings()[i]);
+  }
+  spec->udp_payloads = [&payloads](uint16_t port) { return payloads.ForPort(port); };
+  auto outputs = OutputsFor(a, *spec, specs, resumed);
+  if (!outputs) return Fail(outputs.error());
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
+  ProgressLine progress;
+  scan::PipelineHooks hooks;
+  hooks.stop = &g_stop;
+  hooks.on_progress = std::ref(progress);
+  hooks.on_phase_end = [&progress](const scan::PhaseStats&) { progress.End(); };
+  const auto t0 = std::chrono::steady_clock::now();
+  auto outcome = scan::RunScanPipeline(*spec, *start, outputs->Pointers(), hooks);
+  if (!outcome) return Fail(AllowListHint(outcome.error(), a));
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return Conclude(a, *spec, *outputs, *outcome, seconds);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <limits>
 
 #include "core/json_writer.h"
+#include "scan/record_json.h"
 
 namespace portatlas::scan {
 namespace {
@@ -28,45 +29,6 @@ void StrIfSet(JsonWriter& w, const char* key, std::string_view v) {
 int64_t Clamp(uint64_t v) {
   constexpr auto kMax = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   return static_cast<int64_t>(std::min(v, kMax));
-}
-
-bool IsJsonObject(std::string_view text) {
-  rapidjson::Document doc;
-  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
-  return !doc.HasParseError() && doc.IsObject();
-}
-
-void WriteRecord(JsonWriter& w, const ScanRecord& r) {
-  w.StartObject();
-  Str(w, "ip", r.ip.ToString());
-  Str(w, "protocol", ProtoName(r.proto));
-  w.Key("port");
-  w.Uint(r.port);
-  Str(w, "state", r.state);
-  StrIfSet(w, "reason", r.reason);
-  if (r.reason_ttl != 0) {
-    w.Key("reason_ttl");
-    w.Int(r.reason_ttl);
-  }
-  if (r.updated_at_ms != 0) {
-    w.Key("updated_at");
-    w.Int64(r.updated_at_ms);
-  }
-  StrIfSet(w, "service", r.service);
-  StrIfSet(w, "product", r.product);
-  StrIfSet(w, "version", r.version);
-  StrIfSet(w, "info", r.info);
-  StrIfSet(w, "cpe", r.cpe);
-  if (!r.tls.empty()) {
-    if (IsJsonObject(r.tls)) {
-      w.Key("tls");
-      w.RawValue(r.tls.data(), r.tls.size(), rapidjson::kObjectType);
-    } else {
-      Str(w, "tls", r.tls);
-    }
-  }
-  StrIfSet(w, "banner_hash", r.banner_hash);
-  w.EndObject();
 }
 
 std::string Printable(std::string_view s) {
@@ -116,7 +78,7 @@ std::string RecordsBody(std::span<const ScanRecord> records) {
   w.StartObject();
   w.Key("records");
   w.StartArray();
-  for (const ScanRecord& r : records) WriteRecord(w, r);
+  for (const ScanRecord& r : records) WriteScanRecord(w, r);
   w.EndArray();
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());

@@ -1,0 +1,67 @@
+#include "scan/record_json.h"
+
+#include <rapidjson/document.h>
+
+#include <string_view>
+
+namespace portatlas::scan {
+namespace {
+
+void Str(JsonWriter& w, const char* key, std::string_view v) {
+  w.Key(key);
+  w.String(v.data(), static_cast<rapidjson::SizeType>(v.size()));
+}
+
+void StrIfSet(JsonWriter& w, const char* key, std::string_view v) {
+  if (!v.empty()) Str(w, key, v);
+}
+
+bool IsJsonObject(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag>(text.data(), text.size());
+  return !doc.HasParseError() && doc.IsObject();
+}
+
+}  // namespace
+
+void WriteScanRecord(JsonWriter& w, const ScanRecord& r) {
+  w.StartObject();
+  Str(w, "ip", r.ip.ToString());
+  Str(w, "protocol", ProtoName(r.proto));
+  w.Key("port");
+  w.Uint(r.port);
+  Str(w, "state", r.state);
+  StrIfSet(w, "reason", r.reason);
+  if (r.reason_ttl != 0) {
+    w.Key("reason_ttl");
+    w.Int(r.reason_ttl);
+  }
+  if (r.updated_at_ms != 0) {
+    w.Key("updated_at");
+    w.Int64(r.updated_at_ms);
+  }
+  StrIfSet(w, "service", r.service);
+  StrIfSet(w, "product", r.product);
+  StrIfSet(w, "version", r.version);
+  StrIfSet(w, "info", r.info);
+  StrIfSet(w, "cpe", r.cpe);
+  if (!r.tls.empty()) {
+    if (IsJsonObject(r.tls)) {
+      w.Key("tls");
+      w.RawValue(r.tls.data(), r.tls.size(), rapidjson::kObjectType);
+    } else {
+      Str(w, "tls", r.tls);
+    }
+  }
+  StrIfSet(w, "banner_hash", r.banner_hash);
+  w.EndObject();
+}
+
+std::string ScanRecordJson(const ScanRecord& r) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteScanRecord(w, r);
+  return std::string(buf.GetString(), buf.GetSize());
+}
+
+}  // namespace portatlas::scan
