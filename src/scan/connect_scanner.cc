@@ -17,6 +17,7 @@
 #include <thread>
 #include <unordered_map>
 
+#include "net/fd.h"
 #include "scan/sockaddr.h"
 
 namespace portatlas::scan {
@@ -120,171 +121,201 @@ struct WorkerResult {
   uint64_t mark = 0;  // the first of this worker's positions not yet reported
 };
 
-WorkerResult RunWorker(Scan& scan, uint64_t k) {
-  WorkerResult out;
-  ScanStats& stats = out.stats;
-  const ConnectOptions& options = *scan.options;
-  const uint64_t hosts = scan.hosts;
-  const uint64_t total = scan.total;
-  const std::vector<uint16_t>& ports = *scan.ports;
-  const int ep = epoll_create1(EPOLL_CLOEXEC);
-  if (ep < 0) {
-    out.status = ErrnoStatus(errno, "epoll_create1");
-    return out;
+// One worker: its epoll loop over the connects in flight, launching what the limits allow,
+// settling answers and timeouts, and retrying silent ports.
+class ConnectWorker {
+ public:
+  ConnectWorker(Scan& scan, uint64_t k)
+      : scan_(scan), options_(*scan.options), next_(options_.start_index + k) {}
+
+  WorkerResult Run() {
+    ep_.reset(epoll_create1(EPOLL_CLOEXEC));
+    if (!ep_.valid()) {
+      out_.status = ErrnoStatus(errno, "epoll_create1");
+      return std::move(out_);
+    }
+    Status failure;
+    while (failure.ok() && (next_ < scan_.total || !retry_.empty() || !by_fd_.empty())) {
+      if (Stopped()) {
+        out_.stats.interrupted = true;
+        break;
+      }
+      failure = Launch();
+      if (!failure.ok()) break;
+      if (by_fd_.empty() && next_ >= scan_.total && retry_.empty()) break;
+      failure = Wait();
+      if (!failure.ok()) break;
+      Expire();
+    }
+    // The resume point of this worker: its first position not yet reported.
+    out_.mark = std::min(next_, scan_.total);
+    for (const auto& [fd, f] : by_fd_) out_.mark = std::min(out_.mark, f.probe.index);
+    for (const Probe& p : retry_) out_.mark = std::min(out_.mark, p.index);
+    for (auto& [fd, f] : by_fd_) ::close(fd);
+    out_.status = failure;
+    return std::move(out_);
   }
+
+ private:
   struct InFlight {
     Probe probe;
     uint64_t seq = 0;
   };
-  std::unordered_map<int, InFlight> by_fd;
-  std::unordered_map<uint64_t, int> host_load;  // host index -> connects in flight
   struct Deadline {
     int64_t at;
     int fd;
     uint64_t seq;
   };
-  std::deque<Deadline> deadlines;  // in launch order, so in deadline order
-  std::deque<Probe> retry;
-  uint64_t next = options.start_index + k;
-  uint64_t seq = 0;
 
-  auto report = [&](const Probe& p, const Outcome& o) {
-    PortResult r;
-    r.ip = scan.targets->At(p.index % hosts);
-    r.port = ports[p.index / hosts];
-    r.state = o.state;
-    r.reason = o.reason;
-    if (o.state == PortState::kOpen) ++stats.open;
-    if (o.state == PortState::kClosed) ++stats.closed;
-    if (o.state == PortState::kFiltered) ++stats.filtered;
-    scan.done.fetch_add(1, std::memory_order_relaxed);
-    std::lock_guard lock(scan.result_mu);
-    (*scan.on_result)(r);
-  };
-  // An answer or a timeout for a probe whose socket is already closed.
-  auto settle = [&](const Probe& p, const Outcome& o) {
-    if (!o.final && p.tries <= options.retries) {
-      retry.push_back(p);
-      return;
-    }
-    report(p, o.final ? o : Outcome{true, PortState::kFiltered, "no-response"});
-  };
-  auto release = [&](int fd) -> Probe {
-    auto it = by_fd.find(fd);
-    const Probe p = it->second.probe;
-    by_fd.erase(it);
-    if (--host_load[p.index % hosts] == 0) host_load.erase(p.index % hosts);
-    ::close(fd);  // connected ones have SO_LINGER 0: an RST, no TIME_WAIT
-    return p;
-  };
-  const auto stopped = [&] {
-    return options.stop != nullptr && options.stop->load(std::memory_order_relaxed);
-  };
+  bool Stopped() const {
+    return options_.stop != nullptr && options_.stop->load(std::memory_order_relaxed);
+  }
 
-  Status failure;
-  bool interrupted = false;
-  while (failure.ok() && (next < total || !retry.empty() || !by_fd.empty())) {
-    if (stopped()) {
-      interrupted = true;
-      break;
-    }
-    // Launch what the limits allow.
-    while (by_fd.size() < scan.max_in_flight && (next < total || !retry.empty())) {
+  // Launches what the limits allow: retries first, then this worker's next positions.
+  Status Launch() {
+    while (by_fd_.size() < scan_.max_in_flight && (next_ < scan_.total || !retry_.empty())) {
       Probe p;
-      if (!retry.empty()) {
-        p = retry.front();
+      if (!retry_.empty()) {
+        p = retry_.front();
       } else {
-        p.index = next;
+        p.index = next_;
       }
-      const uint64_t host = p.index % hosts;
-      auto load = host_load.find(host);
-      if (load != host_load.end() && load->second >= scan.per_host) break;
-      const IpAddr ip = scan.targets->At(host);
+      const uint64_t host = p.index % scan_.hosts;
+      auto load = host_load_.find(host);
+      if (load != host_load_.end() && load->second >= scan_.per_host) break;
+      const IpAddr ip = scan_.targets->At(host);
       const int fd = ::socket(ip.family == Family::kIpv4 ? AF_INET : AF_INET6,
                               SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
       if (fd < 0) {
-        if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS) && !by_fd.empty()) break;
-        failure = ErrnoStatus(errno, "socket");
-        break;
+        if ((errno == EMFILE || errno == ENFILE || errno == ENOBUFS) && !by_fd_.empty()) break;
+        return ErrnoStatus(errno, "socket");
       }
-      if (!retry.empty()) {
-        retry.pop_front();
+      if (!retry_.empty()) {
+        retry_.pop_front();
       } else {
-        next += scan.stride;
+        next_ += scan_.stride;
       }
-      sockaddr_storage ss;
-      const socklen_t len = ToSockaddr(ip, ports[p.index / hosts], &ss);
-      ++p.tries;
-      ++stats.probes;
-      const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len);
-      const int err = rc == 0 ? 0 : errno;
-      if (err == EINPROGRESS) {
-        epoll_event ev{};
-        ev.events = EPOLLOUT;
-        ev.data.fd = fd;
-        if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0) {
-          failure = ErrnoStatus(errno, "epoll_ctl");
-          ::close(fd);
-          break;
-        }
-        by_fd[fd] = {p, ++seq};
-        ++host_load[host];
-        deadlines.push_back({NowMs() + scan.timeout_ms, fd, seq});
-        continue;
-      }
-      if (err == 0) NoLinger(fd);
-      ::close(fd);
-      if (err == EAGAIN || err == EADDRNOTAVAIL) {  // out of local ports for now: later
-        --p.tries;
-        --stats.probes;
-        retry.push_front(p);
-        break;
-      }
-      settle(p, Classify(err));
+      bool go_on = true;
+      PA_RETURN_IF_ERROR(Connect(fd, ip, p, &go_on));
+      if (!go_on) break;
     }
-    if (!failure.ok()) break;
-    if (by_fd.empty() && next >= total && retry.empty()) break;
+    return Status::Ok();
+  }
 
-    const int64_t now = NowMs();
+  // Starts probe p's connect on fd; *go_on is false when launching should pause (out of
+  // local ports for now).
+  Status Connect(int fd, const IpAddr& ip, Probe p, bool* go_on) {
+    sockaddr_storage ss;
+    const socklen_t len = ToSockaddr(ip, (*scan_.ports)[p.index / scan_.hosts], &ss);
+    ++p.tries;
+    ++out_.stats.probes;
+    const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&ss), len);
+    const int err = rc == 0 ? 0 : errno;
+    if (err == EINPROGRESS) {
+      epoll_event ev{};
+      ev.events = EPOLLOUT;
+      ev.data.fd = fd;
+      if (epoll_ctl(ep_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) {
+        const int e = errno;
+        ::close(fd);
+        return ErrnoStatus(e, "epoll_ctl");
+      }
+      by_fd_[fd] = {p, ++seq_};
+      ++host_load_[p.index % scan_.hosts];
+      deadlines_.push_back({NowMs() + scan_.timeout_ms, fd, seq_});
+      return Status::Ok();
+    }
+    if (err == 0) NoLinger(fd);
+    ::close(fd);
+    if (err == EAGAIN || err == EADDRNOTAVAIL) {  // out of local ports for now: later
+      --p.tries;
+      --out_.stats.probes;
+      retry_.push_front(p);
+      *go_on = false;
+      return Status::Ok();
+    }
+    Settle(p, Classify(err));
+    return Status::Ok();
+  }
+
+  // Waits for answers, at most until the next deadline (100 ms when none), and settles them.
+  Status Wait() {
     int wait_ms = 100;
-    if (!deadlines.empty()) {
-      wait_ms = static_cast<int>(std::clamp<int64_t>(deadlines.front().at - now, 0, 100));
+    if (!deadlines_.empty()) {
+      wait_ms = static_cast<int>(std::clamp<int64_t>(deadlines_.front().at - NowMs(), 0, 100));
     }
     epoll_event events[256];
-    const int n = epoll_wait(ep, events, 256, wait_ms);
-    if (n < 0 && errno != EINTR) {
-      failure = ErrnoStatus(errno, "epoll_wait");
-      break;
-    }
+    const int n = epoll_wait(ep_.get(), events, 256, wait_ms);
+    if (n < 0 && errno != EINTR) return ErrnoStatus(errno, "epoll_wait");
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       int err = 0;
       socklen_t elen = sizeof(err);
       if (::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) != 0) err = errno;
       if (err == 0) NoLinger(fd);
-      const Probe p = release(fd);
-      settle(p, Classify(err));
+      Settle(Release(fd), Classify(err));
     }
-    const int64_t after = NowMs();
-    while (!deadlines.empty() && deadlines.front().at <= after) {
-      const Deadline d = deadlines.front();
-      deadlines.pop_front();
-      auto it = by_fd.find(d.fd);
-      if (it == by_fd.end() || it->second.seq != d.seq) continue;  // answered already
-      const Probe p = release(d.fd);
-      settle(p, Outcome{false, PortState::kFiltered, "no-response"});
+    return Status::Ok();
+  }
+
+  // The connects whose deadline passed give no answer.
+  void Expire() {
+    const int64_t now = NowMs();
+    while (!deadlines_.empty() && deadlines_.front().at <= now) {
+      const Deadline d = deadlines_.front();
+      deadlines_.pop_front();
+      auto it = by_fd_.find(d.fd);
+      if (it == by_fd_.end() || it->second.seq != d.seq) continue;  // answered already
+      Settle(Release(d.fd), Outcome{false, PortState::kFiltered, "no-response"});
     }
   }
-  // The resume point of this worker: its first position not yet reported.
-  out.mark = std::min(next, total);
-  for (const auto& [fd, f] : by_fd) out.mark = std::min(out.mark, f.probe.index);
-  for (const Probe& p : retry) out.mark = std::min(out.mark, p.index);
-  stats.interrupted = interrupted;
-  for (auto& [fd, f] : by_fd) ::close(fd);
-  ::close(ep);
-  out.status = failure;
-  return out;
-}
+
+  Probe Release(int fd) {
+    auto it = by_fd_.find(fd);
+    const Probe p = it->second.probe;
+    by_fd_.erase(it);
+    if (--host_load_[p.index % scan_.hosts] == 0) host_load_.erase(p.index % scan_.hosts);
+    ::close(fd);  // connected ones have SO_LINGER 0: an RST, no TIME_WAIT
+    return p;
+  }
+
+  // An answer or a timeout for a probe whose socket is already closed.
+  void Settle(const Probe& p, const Outcome& o) {
+    if (!o.final && p.tries <= options_.retries) {
+      retry_.push_back(p);
+      return;
+    }
+    Report(p, o.final ? o : Outcome{true, PortState::kFiltered, "no-response"});
+  }
+
+  void Report(const Probe& p, const Outcome& o) {
+    PortResult r;
+    r.ip = scan_.targets->At(p.index % scan_.hosts);
+    r.port = (*scan_.ports)[p.index / scan_.hosts];
+    r.state = o.state;
+    r.reason = o.reason;
+    ScanStats& stats = out_.stats;
+    if (o.state == PortState::kOpen) ++stats.open;
+    if (o.state == PortState::kClosed) ++stats.closed;
+    if (o.state == PortState::kFiltered) ++stats.filtered;
+    scan_.done.fetch_add(1, std::memory_order_relaxed);
+    std::lock_guard lock(scan_.result_mu);
+    (*scan_.on_result)(r);
+  }
+
+  Scan& scan_;
+  const ConnectOptions& options_;
+  WorkerResult out_;
+  net::Fd ep_;
+  std::unordered_map<int, InFlight> by_fd_;
+  std::unordered_map<uint64_t, int> host_load_;  // host index -> connects in flight
+  std::deque<Deadline> deadlines_;               // in launch order, so in deadline order
+  std::deque<Probe> retry_;
+  uint64_t next_;
+  uint64_t seq_ = 0;
+};
+
+WorkerResult RunWorker(Scan& scan, uint64_t k) { return ConnectWorker(scan, k).Run(); }
 
 }  // namespace
 
