@@ -62,14 +62,16 @@ void Ingestor::WriterLoop() {
 }
 
 Status Ingestor::ApplyBatch(const std::vector<std::shared_ptr<Request>>& batch) {
-  for (auto& req : batch) req->results.clear();
+  // The Store may run the transaction more than once (store.h): each run starts from the
+  // prepared snapshots as they are, and from no results.
   Status st = store_.Write([&](store::StoreWriter& w) -> Status {
+    for (auto& req : batch) req->results.clear();
     for (auto& req : batch) {
-      for (PreparedSnapshot& prepared : req->snapshots) {
+      for (const PreparedSnapshot& prepared : req->snapshots) {
         PA_ASSIGN_OR_RETURN(old, w.GetHost(prepared.snap.project, prepared.snap.host_id));
         static const std::vector<store::PortRow> kNone;
         HostChange ch = DiffSnapshot(old ? std::optional<store::HostRow>(old->host) : std::nullopt,
-                                     old ? old->ports : kNone, std::move(prepared));
+                                     old ? old->ports : kNone, prepared);
         req->results.push_back(ch.result);
         if (!ch.result.applied) continue;
         PA_RETURN_IF_ERROR(w.PutHost(ch.host, std::move(ch.put), ch.events));

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <tuple>
 
 #include "store/row_codec.h"
@@ -55,6 +57,36 @@ PortHostRow WithHost(PortRow port, const HostRow& h) {
 
 }  // namespace
 
+template <typename Fn>
+auto SqliteStore::Consistent(Fn&& read) {
+  constexpr int kOptimisticTries = 8;
+  for (int attempt = 0; attempt < kOptimisticTries; ++attempt) {
+    const uint64_t done = commits_done_.load(std::memory_order_acquire);
+    if (commits_begun_.load(std::memory_order_acquire) != done) {
+      std::this_thread::sleep_for(std::chrono::microseconds(50));  // a commit is landing
+      continue;
+    }
+    auto result = read();
+    if (commits_begun_.load(std::memory_order_acquire) == done) return result;
+  }
+  // Missed too often: hold the next commit back, wait for the one under way, then read.
+  {
+    std::lock_guard<std::mutex> gate(starving_mu_);
+    ++starving_readers_;
+  }
+  while (commits_begun_.load(std::memory_order_acquire) !=
+         commits_done_.load(std::memory_order_acquire)) {
+    std::this_thread::sleep_for(std::chrono::microseconds(50));
+  }
+  auto result = read();
+  {
+    std::lock_guard<std::mutex> gate(starving_mu_);
+    --starving_readers_;
+  }
+  starving_cv_.notify_all();
+  return result;
+}
+
 Result<QueryResult<PortHostRow>> SqliteStore::ListPorts(const PortQuery& q) {
   auto reader = AcquireReader();
   if (!reader) return reader.error();
@@ -86,10 +118,14 @@ Result<QueryResult<PortHostRow>> SqliteStore::ListPorts(const PortQuery& q) {
 }
 
 Result<QueryResult<PortStatRow>> SqliteStore::ListPortStatistics(const PortStatQuery& q) {
-  return index_.Statistics(q);
+  return Consistent([&] { return index_.Statistics(q); });
 }
 
 Result<QueryResult<PortHostRow>> SqliteStore::ListPortHosts(const PortHostQuery& q) {
+  return Consistent([&] { return PortHostsPage(q); });
+}
+
+Result<QueryResult<PortHostRow>> SqliteStore::PortHostsPage(const PortHostQuery& q) {
   const PortIndex::HostPlan plan = index_.PortHosts(q);
   QueryResult<PortHostRow> out;
   out.total = plan.total;
@@ -103,7 +139,7 @@ Result<QueryResult<PortHostRow>> SqliteStore::ListPortHosts(const PortHostQuery&
     auto stored = ReadOne(**s);
     (*s)->Reset();
     if (!stored) return stored.error();
-    if (!*stored) continue;  // written since the plan was made: the page is one row short
+    if (!*stored) continue;  // gone since the plan (Consistent() retries such a read)
     int64_t n = 0;
     for (PortRow& p : (*stored)->ports) {
       if (p.key.port != q.port || p.key.type != slice.type ||
@@ -119,7 +155,7 @@ Result<QueryResult<PortHostRow>> SqliteStore::ListPortHosts(const PortHostQuery&
 }
 
 Result<int64_t> SqliteStore::CountPorts(const PortCountQuery& q) {
-  if (q.host_id.empty()) return index_.CountPorts(q);
+  if (q.host_id.empty()) return Consistent([&] { return index_.CountPorts(q); });
   auto reader = AcquireReader();
   if (!reader) return reader.error();
   PA_ASSIGN_OR_RETURN(stored, HostByKey(reader->db(), q.project, q.host_id));

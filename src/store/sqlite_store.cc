@@ -269,13 +269,21 @@ Status SqliteStore::Write(const std::function<Status(StoreWriter&)>& fn) {
     (void)writer_->Exec("ROLLBACK");
     return st;
   }
+  uint64_t seq = 0;
+  {
+    std::unique_lock<std::mutex> gate(starving_mu_);
+    starving_cv_.wait(gate, [&] { return starving_readers_ == 0; });
+    seq = commits_begun_.fetch_add(1, std::memory_order_acq_rel) + 1;
+  }
   st = writer_->Exec("COMMIT");
   if (!st.ok()) {
     (void)writer_->Exec("ROLLBACK");
+    commits_done_.store(seq, std::memory_order_release);
     return Unavailable(fmt::format("commit failed: {}", st.message()));
   }
-  // Committed: the index follows, one host at a time (readers interleave between hosts).
+  // Committed: the index follows, one host at a time; Consistent() reads wait for the end.
   for (const Pending& p : w.pending()) index_.ReplaceHost(p.ref, p.host, *p.old_ports, *p.ports);
+  commits_done_.store(seq, std::memory_order_release);
   return Status::Ok();
 }
 

@@ -13,6 +13,7 @@
 #ifndef PORTATLAS_STORE_SQLITE_STORE_H_
 #define PORTATLAS_STORE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,13 @@ class SqliteStore final : public Store {
   static constexpr int kCheckpointPages = 1000;  // SQLite's default threshold
   static constexpr int kRestartPages = 16384;    // 64 MiB of WAL
 
+  // Runs `read` (of the index, and maybe of rows) so that no commit lands between its start
+  // and its end: a seqlock on the commits, retried while one is under way; after a few misses
+  // the reader holds the next commit back until it has read (so neither side starves).
+  template <typename Fn>
+  auto Consistent(Fn&& read);
+
+  Result<QueryResult<PortHostRow>> PortHostsPage(const PortHostQuery& q);
   Status LoadIndex();
   Status StartCheckpointer();
   void OnWalCommit(sqlite3* db, int pages);
@@ -88,6 +96,14 @@ class SqliteStore final : public Store {
   std::mutex readers_mu_;
   std::vector<std::unique_ptr<SqliteDb>> idle_readers_;
   PortIndex index_;
+  // Commits begun (from just before COMMIT) and done (after the index has followed): a read is
+  // consistent when none began between its start and its end.
+  std::atomic<uint64_t> commits_begun_{0};
+  std::atomic<uint64_t> commits_done_{0};
+  // Readers that missed too often: while there is one, no commit begins.
+  std::mutex starving_mu_;
+  std::condition_variable starving_cv_;
+  int starving_readers_ = 0;
   std::unique_ptr<SqliteDb> checkpoint_db_;
   std::mutex checkpoint_mu_;
   std::condition_variable checkpoint_cv_;

@@ -1,8 +1,36 @@
-// Store: where the inventory lives. The domain (src/inventory) talks to this interface only;
-// SQL stays behind it. Implementations: SqliteStore (embedded default); PostgreSQL later.
+// Store: where the inventory lives. The domain (src/inventory) and the API talk to this
+// interface only; SQL stays behind it. Implementations: SqliteStore (embedded, the default);
+// PostgreSQL later. Every implementation passes the conformance suite (store_conformance.h).
 //
-// Thread-safety: every method may be called from any thread. Write() serialises writers; reads
-// run concurrently with each other and with a write (they see the last committed state).
+// The contract (what a second implementation must do alike):
+//
+// Durability and transactions. Write(fn) runs fn in one serialisable transaction; when fn
+// returns OK the transaction is durably committed before Write returns, otherwise nothing of
+// it remains. A store may run fn more than once (a PostgreSQL serialisation failure is
+// retried): fn must compute everything from what it reads through the StoreWriter and from
+// inputs it does not consume, and must reset whatever it reports to its caller at its start.
+// Only the last run's effects and report count.
+//
+// Thread-safety and consistency. Every method may be called from any thread. Writers are
+// serialised. A read sees a committed state and never a part of a transaction: a query that
+// combines the aggregates with rows (ListPortHosts) reads both from the same commit, so its page
+// and total agree (SqliteStore retries such a read while a commit lands).
+//
+// Matching. host_name and host_ip filters are byte substrings, case-sensitive. The scan-task
+// searches (ScanTaskQuery, ProjectPortQuery) are substrings matched case-insensitively for
+// ASCII letters only, other bytes exactly; '%', '_' and '\' match themselves. Enterprise
+// projects filter by exact name; `eps` lists the ones a query may see.
+//
+// Order (every query's rows, so that pages tile):
+//   ListPorts            (port, type, laddr, netns) ascending; total = matches on that host.
+//   ListPortStatistics   (port, type) ascending, or descending when asked; num = hosts (or
+//                        containers) with it open in the visible scopes; status the most severe.
+//   ListPortHosts        type (SockType order), then host in the order hosts were first stored,
+//                        then the host's records in PortKey order; total = matching records.
+//   ListEvents           oldest first (commit order).
+//   scan tasks           newest first (id descending); their records by (ip, proto, port),
+//                        addresses numerically, IPv4 before IPv6.
+// A page past the end is empty with the right total.
 #ifndef PORTATLAS_STORE_STORE_H_
 #define PORTATLAS_STORE_STORE_H_
 

@@ -70,6 +70,7 @@ Result<Response> TaskHandlers::AddRecords(const Request& req) const {
   PA_ASSIGN_OR_RETURN(records, ParseRecordsBody(req.body));
   std::optional<std::string> finished;  // the status of a task that takes no more records
   const Status written = store_.Write([&](store::StoreWriter& w) -> Status {
+    finished.reset();  // a transaction run again starts afresh (store.h)
     PA_ASSIGN_OR_RETURN(task, w.GetScanTask(req.principal->project, id));
     if (!task) return NoSuchTask(id);
     if (task->status != "running") {
@@ -89,6 +90,7 @@ Result<Response> TaskHandlers::Progress(const Request& req) const {
   store::ScanTaskRow result;
   std::optional<std::string> finished;
   const Status written = store_.Write([&](store::StoreWriter& w) -> Status {
+    finished.reset();  // a transaction run again starts afresh (store.h)
     PA_ASSIGN_OR_RETURN(task, w.GetScanTask(req.principal->project, id));
     if (!task) return NoSuchTask(id);
     if (task->status != "running") {
