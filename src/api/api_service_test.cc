@@ -11,7 +11,7 @@
 #include <random>
 
 #include "api/auth/sdk_signer.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace portatlas::api {
 namespace {
@@ -30,7 +30,7 @@ class ApiServiceTest : public testing::Test {
     char dir[] = "/tmp/portatlas-api-XXXXXX";
     ASSERT_NE(::mkdtemp(dir), nullptr);
     dir_ = dir;
-    store_ = std::move(*store::SqliteStore::Open(dir_ + "/db.sqlite"));
+    store_ = std::move(*store::OpenSqliteStore(dir_ + "/db.sqlite"));
     box_ = std::make_unique<auth::SecretBox>(
         std::move(*auth::SecretBox::FromKey(std::string(32, 'k'))));
     kb_ = std::move(*inventory::RiskKb::BuiltIn());
@@ -98,7 +98,7 @@ class ApiServiceTest : public testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<auth::SecretBox> box_;
   inventory::RiskKb kb_;
   inventory::ServicesDb services_;

@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace portatlas::cli {
 
@@ -24,7 +24,7 @@ Result<DataDir> OpenDataDir(const std::string& dir, const std::string& db_url) {
   } else if (!db_url.empty()) {
     path = db_url;
   }
-  auto store = store::SqliteStore::Open(path);
+  auto store = store::OpenSqliteStore(path);
   if (!store) return store.error();
   auto box = api::auth::SecretBox::LoadOrCreate(dir + "/secret.key");
   if (!box) return box.error().WithContext(dir + "/secret.key");

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace portatlas::inventory {
 namespace {
@@ -17,7 +17,7 @@ class IngestorTest : public testing::Test {
     char dir[] = "/tmp/portatlas-ingest-XXXXXX";
     ASSERT_NE(::mkdtemp(dir), nullptr);
     dir_ = dir;
-    auto s = store::SqliteStore::Open(dir_ + "/db.sqlite");
+    auto s = store::OpenSqliteStore(dir_ + "/db.sqlite");
     ASSERT_TRUE(s) << s.error().ToString();
     store_ = std::move(*s);
     auto kb = RiskKb::BuiltIn();
@@ -58,7 +58,7 @@ class IngestorTest : public testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   RiskKb kb_;
   ServicesDb services_;
   std::unique_ptr<Ingestor> ingestor_;

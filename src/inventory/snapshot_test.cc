@@ -4,7 +4,7 @@
 
 #include <algorithm>
 
-#include "store/port_index.h"
+#include "store/sqlite/port_index.h"
 
 namespace portatlas::inventory {
 namespace {

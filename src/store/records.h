@@ -83,19 +83,6 @@ struct StoredHost {
   std::vector<PortRow> ports;
 };
 
-// A change to the per-(port, type) aggregate behind ListPortStatistics and the port counts.
-struct StatDelta {
-  std::string project;
-  std::string eps;
-  Category category = Category::kHost;
-  uint16_t port = 0;
-  SockType type = SockType::kTcp;
-  int64_t num = 0;      // hosts (or containers) with the port open
-  int64_t danger = 0;   // of those, how many have it as danger
-  int64_t normal = 0;   // ... as normal
-  int64_t sockets = 0;  // port records
-};
-
 struct PageRequest {
   int limit = 10;
   int offset = 0;

@@ -16,7 +16,7 @@
 
 #include "api/aliyun/rpc_test_util.h"
 #include "api/api_service.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 namespace portatlas::api::aliyun {
 
@@ -44,7 +44,7 @@ class AvdsApiTest : public ::testing::Test {
     char dir[] = "/tmp/portatlas-avds-XXXXXX";
     ASSERT_NE(::mkdtemp(dir), nullptr);
     dir_ = dir;
-    store_ = std::move(*store::SqliteStore::Open(dir_ + "/db.sqlite"));
+    store_ = std::move(*store::OpenSqliteStore(dir_ + "/db.sqlite"));
     box_ = std::make_unique<auth::SecretBox>(
         std::move(*auth::SecretBox::FromKey(std::string(32, 'k'))));
     kb_ = std::move(*inventory::RiskKb::BuiltIn());
@@ -160,7 +160,7 @@ class AvdsApiTest : public ::testing::Test {
   }
 
   std::string dir_;
-  std::unique_ptr<store::SqliteStore> store_;
+  std::unique_ptr<store::Store> store_;
   std::unique_ptr<auth::SecretBox> box_;
   inventory::RiskKb kb_;
   inventory::ServicesDb services_;

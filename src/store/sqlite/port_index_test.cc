@@ -1,4 +1,4 @@
-#include "store/port_index.h"
+#include "store/sqlite/port_index.h"
 
 #include <gtest/gtest.h>
 

@@ -8,7 +8,7 @@
 #include <string_view>
 
 #include "core/text.h"
-#include "store/row_codec.h"
+#include "store/sqlite/row_codec.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace portatlas::store;

@@ -1,5 +1,3 @@
-#include "store/sqlite_store.h"
-
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -8,7 +6,8 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "store/migrations.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 namespace {

@@ -1,7 +1,7 @@
 // Thin RAII wrapper of the SQLite C API: a connection and prepared statements, with errors as
 // Status. Not thread-safe: one connection per thread at a time.
-#ifndef PORTATLAS_STORE_SQLITE_DB_H_
-#define PORTATLAS_STORE_SQLITE_DB_H_
+#ifndef PORTATLAS_STORE_SQLITE_SQLITE_DB_H_
+#define PORTATLAS_STORE_SQLITE_SQLITE_DB_H_
 
 #include <sqlite3.h>
 
@@ -75,4 +75,4 @@ class SqliteDb {
 
 }  // namespace portatlas::store
 
-#endif  // PORTATLAS_STORE_SQLITE_DB_H_
+#endif  // PORTATLAS_STORE_SQLITE_SQLITE_DB_H_

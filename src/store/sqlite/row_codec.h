@@ -9,8 +9,8 @@
 //
 // Enums are stored as their numbers (SockType, RiskStatus, EventKind), times as epoch ms.
 // Decoding checks every element's shape and range: a damaged row is an error, never a crash.
-#ifndef PORTATLAS_STORE_ROW_CODEC_H_
-#define PORTATLAS_STORE_ROW_CODEC_H_
+#ifndef PORTATLAS_STORE_SQLITE_ROW_CODEC_H_
+#define PORTATLAS_STORE_SQLITE_ROW_CODEC_H_
 
 #include <span>
 #include <string>
@@ -33,4 +33,4 @@ Status DecodeEvents(std::string_view json, std::string_view project, std::string
 
 }  // namespace portatlas::store
 
-#endif  // PORTATLAS_STORE_ROW_CODEC_H_
+#endif  // PORTATLAS_STORE_SQLITE_ROW_CODEC_H_

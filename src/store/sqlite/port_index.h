@@ -13,8 +13,8 @@
 // Memory: about 12 bytes per port record plus the host names, and 32 bytes per used
 // (port, type) cell (allocated 64 ports at a time). Thread-safe: queries share a lock,
 // ReplaceHost takes it exclusively for one host at a time.
-#ifndef PORTATLAS_STORE_PORT_INDEX_H_
-#define PORTATLAS_STORE_PORT_INDEX_H_
+#ifndef PORTATLAS_STORE_SQLITE_PORT_INDEX_H_
+#define PORTATLAS_STORE_SQLITE_PORT_INDEX_H_
 
 #include <array>
 #include <cstdint>
@@ -30,6 +30,19 @@
 #include "store/records.h"
 
 namespace portatlas::store {
+
+// A change to the per-(port, type) aggregate behind ListPortStatistics and the port counts.
+struct StatDelta {
+  std::string project;
+  std::string eps;
+  Category category = Category::kHost;
+  uint16_t port = 0;
+  SockType type = SockType::kTcp;
+  int64_t num = 0;      // hosts (or containers) with the port open
+  int64_t danger = 0;   // of those, how many have it as danger
+  int64_t normal = 0;   // ... as normal
+  int64_t sockets = 0;  // port records
+};
 
 // How one host's port set counts towards the aggregate: one delta per (eps, category, port,
 // type) it touches. An entity is the host for host-category ports and each container for
@@ -114,4 +127,4 @@ class PortIndex {
 
 }  // namespace portatlas::store
 
-#endif  // PORTATLAS_STORE_PORT_INDEX_H_
+#endif  // PORTATLAS_STORE_SQLITE_PORT_INDEX_H_

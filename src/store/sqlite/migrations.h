@@ -2,14 +2,14 @@
 // from PRAGMA user_version i to i+1; the missing ones run in one IMMEDIATE transaction, so two
 // processes opening a new database do not race. Never edit a released
 // migration: append a new one.
-#ifndef PORTATLAS_STORE_MIGRATIONS_H_
-#define PORTATLAS_STORE_MIGRATIONS_H_
+#ifndef PORTATLAS_STORE_SQLITE_MIGRATIONS_H_
+#define PORTATLAS_STORE_SQLITE_MIGRATIONS_H_
 
 #include <span>
 #include <string_view>
 
 #include "core/status.h"
-#include "store/sqlite_db.h"
+#include "store/sqlite/sqlite_db.h"
 
 namespace portatlas::store {
 
@@ -21,4 +21,4 @@ Status MigrateSqlite(SqliteDb& db);
 
 }  // namespace portatlas::store
 
-#endif  // PORTATLAS_STORE_MIGRATIONS_H_
+#endif  // PORTATLAS_STORE_SQLITE_MIGRATIONS_H_

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 namespace {

@@ -1,8 +1,8 @@
 // SQL of the scan tasks and their records (schema 3), shared by SqliteStore's writer
 // transaction and its readers. Each function runs on the connection it is given, inside
 // whatever transaction that connection has open.
-#ifndef PORTATLAS_STORE_SQLITE_SCAN_TASKS_H_
-#define PORTATLAS_STORE_SQLITE_SCAN_TASKS_H_
+#ifndef PORTATLAS_STORE_SQLITE_SQLITE_SCAN_TASKS_H_
+#define PORTATLAS_STORE_SQLITE_SQLITE_SCAN_TASKS_H_
 
 #include <cstdint>
 #include <optional>
@@ -12,7 +12,7 @@
 
 #include "core/status.h"
 #include "store/records.h"
-#include "store/sqlite_db.h"
+#include "store/sqlite/sqlite_db.h"
 
 namespace portatlas::store {
 
@@ -64,4 +64,4 @@ Status UpsertScanRecords(SqliteDb& db, int64_t task_id, std::span<const ScanReco
 
 }  // namespace portatlas::store
 
-#endif  // PORTATLAS_STORE_SQLITE_SCAN_TASKS_H_
+#endif  // PORTATLAS_STORE_SQLITE_SQLITE_SCAN_TASKS_H_

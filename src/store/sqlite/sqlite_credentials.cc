@@ -2,8 +2,8 @@
 // through the writer connection so they are durable and serialised with ingest.
 #include <fmt/format.h>
 
-#include "store/sqlite_rows.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 namespace {

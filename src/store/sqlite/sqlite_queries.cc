@@ -8,9 +8,9 @@
 #include <thread>
 #include <tuple>
 
-#include "store/row_codec.h"
-#include "store/sqlite_rows.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/row_codec.h"
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 namespace {

@@ -1,4 +1,4 @@
-#include "store/row_codec.h"
+#include "store/sqlite/row_codec.h"
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>

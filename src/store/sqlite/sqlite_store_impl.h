@@ -10,8 +10,8 @@
 // disk when Write() returns (it survives kill -9 and power loss). Checkpoints run on a thread
 // of their own. One writer connection behind a
 // mutex; reader connections are pooled, one per concurrent reader, and see committed data only.
-#ifndef PORTATLAS_STORE_SQLITE_STORE_H_
-#define PORTATLAS_STORE_SQLITE_STORE_H_
+#ifndef PORTATLAS_STORE_SQLITE_SQLITE_STORE_IMPL_H_
+#define PORTATLAS_STORE_SQLITE_SQLITE_STORE_IMPL_H_
 
 #include <atomic>
 #include <condition_variable>
@@ -21,8 +21,8 @@
 #include <thread>
 #include <vector>
 
-#include "store/port_index.h"
-#include "store/sqlite_db.h"
+#include "store/sqlite/port_index.h"
+#include "store/sqlite/sqlite_db.h"
 #include "store/store.h"
 
 namespace portatlas::store {
@@ -114,4 +114,4 @@ class SqliteStore final : public Store {
 
 }  // namespace portatlas::store
 
-#endif  // PORTATLAS_STORE_SQLITE_STORE_H_
+#endif  // PORTATLAS_STORE_SQLITE_SQLITE_STORE_IMPL_H_

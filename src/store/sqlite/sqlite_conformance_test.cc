@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store_impl.h"
 #include "store/store_conformance.h"
 
 namespace portatlas::store {

@@ -1,5 +1,5 @@
 // Scan tasks and their records in SqliteStore (schema 3).
-#include "store/sqlite_scan_tasks.h"
+#include "store/sqlite/sqlite_scan_tasks.h"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>
@@ -7,9 +7,9 @@
 
 #include <filesystem>
 
-#include "store/migrations.h"
-#include "store/row_codec.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/row_codec.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 namespace {

@@ -1,12 +1,12 @@
 // Scan tasks in SQLite. A task's record_count and open_count are kept on each write (the record
 // being replaced is looked up first), so reading a task never counts its records.
-#include "store/sqlite_scan_tasks.h"
+#include "store/sqlite/sqlite_scan_tasks.h"
 
 #include <fmt/format.h>
 
 #include <cstring>
 
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 namespace {

@@ -1,14 +1,15 @@
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_store.h"
 
 #include <fmt/format.h>
 
 #include <mutex>
 #include <unordered_map>
 
-#include "store/migrations.h"
-#include "store/row_codec.h"
-#include "store/sqlite_rows.h"
-#include "store/sqlite_scan_tasks.h"
+#include "store/sqlite/migrations.h"
+#include "store/sqlite/row_codec.h"
+#include "store/sqlite/sqlite_rows.h"
+#include "store/sqlite/sqlite_scan_tasks.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 
@@ -322,6 +323,11 @@ Result<SqliteStore::Reader> SqliteStore::AcquireReader() {
   PA_RETURN_IF_ERROR((*db)->Exec("PRAGMA cache_size = -16384"));
   PA_RETURN_IF_ERROR((*db)->Exec("PRAGMA mmap_size = 268435456"));
   return Reader(this, std::move(*db));
+}
+
+Result<std::unique_ptr<Store>> OpenSqliteStore(const std::string& path) {
+  PA_ASSIGN_OR_RETURN(store, SqliteStore::Open(path));
+  return std::unique_ptr<Store>(std::move(store));
 }
 
 }  // namespace portatlas::store

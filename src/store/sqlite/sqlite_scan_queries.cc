@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "core/text.h"
-#include "store/sqlite_scan_tasks.h"
-#include "store/sqlite_store.h"
+#include "store/sqlite/sqlite_scan_tasks.h"
+#include "store/sqlite/sqlite_store_impl.h"
 
 namespace portatlas::store {
 namespace {

@@ -1,12 +1,12 @@
 // Column lists and row decoders shared by SqliteStore's writer, queries and loader.
-#ifndef PORTATLAS_STORE_SQLITE_ROWS_H_
-#define PORTATLAS_STORE_SQLITE_ROWS_H_
+#ifndef PORTATLAS_STORE_SQLITE_SQLITE_ROWS_H_
+#define PORTATLAS_STORE_SQLITE_SQLITE_ROWS_H_
 
 #include <string>
 #include <vector>
 
 #include "store/records.h"
-#include "store/sqlite_db.h"
+#include "store/sqlite/sqlite_db.h"
 
 namespace portatlas::store {
 
@@ -24,4 +24,4 @@ std::vector<std::string> SplitEps(const std::string& joined);
 
 }  // namespace portatlas::store
 
-#endif  // PORTATLAS_STORE_SQLITE_ROWS_H_
+#endif  // PORTATLAS_STORE_SQLITE_SQLITE_ROWS_H_
