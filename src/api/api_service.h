@@ -72,8 +72,6 @@ class ApiService {
   ErrorMapper ErrorsFor(const Request& req) const;
   std::vector<RouteInfo> routes_;
 
-  Result<Response> ListEvents(const Request& req) const;
-
   store::Store& store_;
   const Authenticator& auth_;
   hss::PortHandlers hss_ports_;

@@ -245,6 +245,10 @@ Response NativeErrorResponse(const Status& status, std::string_view request_id) 
       http = 404;
       code = "PA.0404";
       break;
+    case ErrorKind::kConflict:
+      http = 409;
+      code = "PA.0409";
+      break;
     case ErrorKind::kUnavailable:
     case ErrorKind::kIo:
       http = 503;

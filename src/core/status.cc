@@ -27,6 +27,8 @@ std::string_view ErrorKindName(ErrorKind kind) {
       return "parse";
     case ErrorKind::kUnavailable:
       return "unavailable";
+    case ErrorKind::kConflict:
+      return "conflict";
     case ErrorKind::kInternal:
       return "internal";
   }

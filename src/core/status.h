@@ -26,6 +26,7 @@ enum class ErrorKind {
   kIo,                // an I/O call failed for another reason
   kParse,             // data read from outside could not be decoded
   kUnavailable,       // a facility is missing on this host (e.g. netlink sock_diag)
+  kConflict,          // the request is well formed but the thing is not in a state to take it
   kInternal,          // a bug or an unexpected library failure
 };
 
@@ -61,6 +62,7 @@ inline Status Unavailable(std::string m) { return {ErrorKind::kUnavailable, std:
 inline Status PermissionDenied(std::string m) {
   return {ErrorKind::kPermissionDenied, std::move(m)};
 }
+inline Status Conflict(std::string m) { return {ErrorKind::kConflict, std::move(m)}; }
 inline Status InternalError(std::string m) { return {ErrorKind::kInternal, std::move(m)}; }
 
 // Maps an errno value from a failed system call on `what` to a Status of the closest kind.

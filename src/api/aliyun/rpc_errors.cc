@@ -49,6 +49,7 @@ Response ErrorResponse(const Status& status, const ErrorContext& ctx) {
   switch (status.kind()) {
     case ErrorKind::kInvalidArgument:
     case ErrorKind::kParse:
+    case ErrorKind::kConflict:  // no RPC action conflicts today; the request is refused
       http = 400;
       code = "InvalidParameter";
       message = status.message();

@@ -13,6 +13,7 @@ Response ErrorResponse(const Status& status, std::string_view request_id) {
   switch (status.kind()) {
     case ErrorKind::kInvalidArgument:
     case ErrorKind::kParse:
+    case ErrorKind::kConflict:  // no HSS API conflicts today; the caller's request is refused
       http = 400;
       code = "HSS.0001";
       msg = fmt::format("Invalid parameter: {}", status.message());

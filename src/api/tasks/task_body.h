@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "inventory/scan_tasks.h"
 #include "store/records.h"
 
 namespace portatlas::api::tasks {
@@ -34,12 +35,7 @@ Result<store::ScanTaskRow> ParseCreateTaskBody(std::string_view body);
 Result<std::vector<store::ScanRecordRow>> ParseRecordsBody(std::string_view body);
 
 // POST /v1/scan-tasks/{id}/progress. Absent fields are nullopt (left as they are).
-struct ProgressUpdate {
-  std::optional<int64_t> probes_done;
-  std::optional<int64_t> probes_total;
-  std::optional<std::string> status;  // running, done or failed
-  std::optional<std::string> error;
-};
+using ProgressUpdate = inventory::TaskProgress;
 Result<ProgressUpdate> ParseProgressBody(std::string_view body);
 
 }  // namespace portatlas::api::tasks

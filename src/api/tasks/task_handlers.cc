@@ -29,13 +29,7 @@ Result<int64_t> TaskId(const Request& req) {
   return id;
 }
 
-Status NoSuchTask(int64_t id) { return NotFound(fmt::format("scan task {} does not exist", id)); }
-
-Response Conflict(const Request& req, int64_t id, std::string_view status, std::string_view what) {
-  return ErrorBody(409, "PA.0409",
-                   fmt::format("scan task {} is {}: it takes no more {}", id, status, what),
-                   req.request_id);
-}
+using inventory::NoSuchTask;
 
 Result<store::PageRequest> Page(const Request& req, int64_t max_limit, int64_t default_limit) {
   const hss::Params p(req);
@@ -50,69 +44,27 @@ Result<store::PageRequest> Page(const Request& req, int64_t max_limit, int64_t d
 }  // namespace
 
 TaskHandlers::TaskHandlers(store::Store& store, NowMs now_ms)
-    : store_(store), now_ms_(std::move(now_ms)) {}
+    : store_(store), tasks_(store, std::move(now_ms)) {}
 
 Result<Response> TaskHandlers::Create(const Request& req) const {
   PA_ASSIGN_OR_RETURN(task, ParseCreateTaskBody(req.body));
   task.project = req.principal->project;
-  task.created_ms = task.updated_ms = now_ms_();
-  const Status written = store_.Write([&](store::StoreWriter& w) -> Status {
-    PA_ASSIGN_OR_RETURN(id, w.CreateScanTask(task));
-    task.id = id;
-    return Status::Ok();
-  });
-  PA_RETURN_IF_ERROR(written);
-  return JsonResponse(201, TaskJson(task));
+  PA_ASSIGN_OR_RETURN(created, tasks_.Create(std::move(task)));
+  return JsonResponse(201, TaskJson(created));
 }
 
 Result<Response> TaskHandlers::AddRecords(const Request& req) const {
   PA_ASSIGN_OR_RETURN(id, TaskId(req));
   PA_ASSIGN_OR_RETURN(records, ParseRecordsBody(req.body));
-  std::optional<std::string> finished;  // the status of a task that takes no more records
-  const Status written = store_.Write([&](store::StoreWriter& w) -> Status {
-    finished.reset();  // a transaction run again starts afresh (store.h)
-    PA_ASSIGN_OR_RETURN(task, w.GetScanTask(req.principal->project, id));
-    if (!task) return NoSuchTask(id);
-    if (task->status != "running") {
-      finished = task->status;
-      return Status::Ok();  // nothing written
-    }
-    return w.PutScanRecords(id, records, now_ms_());
-  });
-  PA_RETURN_IF_ERROR(written);
-  if (finished) return Conflict(req, id, *finished, "records");
+  PA_RETURN_IF_ERROR(tasks_.AddRecords(req.principal->project, id, records));
   return JsonResponse(200, fmt::format(R"({{"stored":{}}})", records.size()));
 }
 
 Result<Response> TaskHandlers::Progress(const Request& req) const {
   PA_ASSIGN_OR_RETURN(id, TaskId(req));
   PA_ASSIGN_OR_RETURN(update, ParseProgressBody(req.body));
-  store::ScanTaskRow result;
-  std::optional<std::string> finished;
-  const Status written = store_.Write([&](store::StoreWriter& w) -> Status {
-    finished.reset();  // a transaction run again starts afresh (store.h)
-    PA_ASSIGN_OR_RETURN(task, w.GetScanTask(req.principal->project, id));
-    if (!task) return NoSuchTask(id);
-    if (task->status != "running") {
-      // The same final status again is a retry of the report that finished the task.
-      if (update.status != task->status) finished = task->status;
-      result = std::move(*task);
-      return Status::Ok();
-    }
-    const int64_t now = now_ms_();
-    if (update.probes_done) task->probes_done = *update.probes_done;
-    if (update.probes_total) task->probes_total = *update.probes_total;
-    if (update.error) task->error = *update.error;
-    if (update.status) task->status = *update.status;
-    if (task->status != "running") task->finished_ms = now;
-    task->updated_ms = now;
-    PA_RETURN_IF_ERROR(w.UpdateScanTask(*task));
-    result = std::move(*task);
-    return Status::Ok();
-  });
-  PA_RETURN_IF_ERROR(written);
-  if (finished) return Conflict(req, id, *finished, "progress");
-  return JsonResponse(200, TaskJson(result));
+  PA_ASSIGN_OR_RETURN(task, tasks_.Progress(req.principal->project, id, update));
+  return JsonResponse(200, TaskJson(task));
 }
 
 Result<Response> TaskHandlers::List(const Request& req) const {

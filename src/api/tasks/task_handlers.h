@@ -10,9 +10,9 @@
 //   GET  /v1/scan-tasks/{id}             Get          200 task object
 //   GET  /v1/scan-tasks/{id}/records     ListRecords  200 {"total", "records"}
 //
-// A finished task (done or failed) takes no more records or progress: 409 PA.0409, except a
-// progress report naming the status it already has (a retried final report), which is answered
-// with the task unchanged. Thread-safe.
+// The lifecycle is inventory::ScanTasks': a finished task (done or failed) takes no more records
+// or progress (kConflict: 409 PA.0409), except a progress report naming the status it already
+// has (a retried final report), answered with the task unchanged. Thread-safe.
 #ifndef PORTATLAS_API_TASKS_TASK_HANDLERS_H_
 #define PORTATLAS_API_TASKS_TASK_HANDLERS_H_
 
@@ -20,6 +20,7 @@
 #include <functional>
 
 #include "api/http.h"
+#include "inventory/scan_tasks.h"
 #include "store/store.h"
 
 namespace portatlas::api::tasks {
@@ -43,7 +44,7 @@ class TaskHandlers {
 
  private:
   store::Store& store_;
-  NowMs now_ms_;
+  inventory::ScanTasks tasks_;  // the lifecycle; the handlers parse and answer
 };
 
 }  // namespace portatlas::api::tasks
