@@ -11,7 +11,7 @@
 #include <random>
 
 #include "api/auth/sdk_signer.h"
-#include "store/sqlite/sqlite_store.h"
+#include "api/service_stack.h"
 
 namespace portatlas::api {
 namespace {
@@ -27,16 +27,10 @@ struct Reply {
 class ApiServiceTest : public testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-api-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    store_ = std::move(*store::OpenSqliteStore(dir_ + "/db.sqlite"));
-    box_ = std::make_unique<auth::SecretBox>(
-        std::move(*auth::SecretBox::FromKey(std::string(32, 'k'))));
-    kb_ = std::move(*inventory::RiskKb::BuiltIn());
-    ingestor_ = std::make_unique<inventory::Ingestor>(*store_, kb_, services_);
-    auth_ = std::make_unique<Authenticator>(*store_, *box_, [this] { return now_; });
-    service_ = std::make_unique<ApiService>(*store_, *ingestor_, *auth_);
+    stack_ = std::make_unique<ServiceStack>("api", [this] { return now_; });
+    store_ = &stack_->store();
+    box_ = &stack_->box();
+    service_ = &stack_->service();
     AddToken("tok-a", "projA", {"0", "ep1"});
     AddToken("tok-b", "projB", {"0"});
     store::CredentialRow k;
@@ -57,21 +51,11 @@ class ApiServiceTest : public testing::Test {
     Ingest("tok-b", R"({"host_id":"hb","agent_id":"ab","collected_at":1,"seq":1,"ports":[
       {"laddr":"0.0.0.0","port":2222,"type":"TCP","pid":9,"path":"/secret/b","netns":1}]})");
   }
-  void TearDown() override {
-    service_.reset();
-    ingestor_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { stack_.reset(); }
 
   void AddToken(const std::string& token, const std::string& project,
                 std::vector<std::string> eps) {
-    store::CredentialRow c;
-    c.id = "id-" + token;
-    c.project = project;
-    c.eps = std::move(eps);
-    c.token_hash = auth::HashToken(token);
-    ASSERT_TRUE(store_->PutCredential(c).ok());
+    ASSERT_TRUE(stack_->AddToken(token, project, std::move(eps)).ok());
   }
 
   Reply Call(const std::string& method, const std::string& target, const std::string& token,
@@ -97,14 +81,10 @@ class ApiServiceTest : public testing::Test {
     ASSERT_EQ(r.status, 200) << r.raw.body;
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<auth::SecretBox> box_;
-  inventory::RiskKb kb_;
-  inventory::ServicesDb services_;
-  std::unique_ptr<inventory::Ingestor> ingestor_;
-  std::unique_ptr<Authenticator> auth_;
-  std::unique_ptr<ApiService> service_;
+  std::unique_ptr<ServiceStack> stack_;
+  store::Store* store_ = nullptr;  // the stack's
+  auth::SecretBox* box_ = nullptr;
+  ApiService* service_ = nullptr;
   system_clock::time_point now_ = system_clock::now();
 };
 
@@ -434,7 +414,7 @@ TEST_F(ApiServiceTest, AnswersStayValidJsonWhateverIsStored) {
   s.ports.push_back(p);
   std::vector<inventory::HostSnapshot> batch;
   batch.push_back(std::move(s));
-  auto ingested = ingestor_->Ingest(std::move(batch));
+  auto ingested = stack_->ingestor().Ingest(std::move(batch));
   ASSERT_TRUE(ingested) << ingested.error().ToString();
   ASSERT_EQ(ingested->size(), 1u);
   ASSERT_TRUE((*ingested)[0].applied);

@@ -1,12 +1,11 @@
 #include "inventory/ingestor.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <thread>
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/temp_sqlite_store.h"
 
 namespace portatlas::inventory {
 namespace {
@@ -14,12 +13,9 @@ namespace {
 class IngestorTest : public testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-ingest-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto s = store::OpenSqliteStore(dir_ + "/db.sqlite");
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
+    auto t = store::OpenTempSqliteStore("ingest");
+    dir_ = t.dir;
+    store_ = std::move(t.store);
     auto kb = RiskKb::BuiltIn();
     ASSERT_TRUE(kb);
     kb_ = std::move(*kb);

@@ -1,12 +1,11 @@
 #include "inventory/scan_tasks.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <vector>
 
-#include "store/sqlite/sqlite_store.h"
+#include "store/sqlite/temp_sqlite_store.h"
 
 namespace portatlas::inventory {
 namespace {
@@ -14,12 +13,9 @@ namespace {
 class ScanTasksTest : public testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-tasks-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto s = store::OpenSqliteStore(dir_ + "/db.sqlite");
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
+    auto t = store::OpenTempSqliteStore("tasks");
+    dir_ = t.dir;
+    store_ = std::move(t.store);
     tasks_ = std::make_unique<ScanTasks>(*store_, [this] { return now_ms_; });
   }
   void TearDown() override {

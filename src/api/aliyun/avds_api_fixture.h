@@ -16,7 +16,7 @@
 
 #include "api/aliyun/rpc_test_util.h"
 #include "api/api_service.h"
-#include "store/sqlite/sqlite_store.h"
+#include "api/service_stack.h"
 
 namespace portatlas::api::aliyun {
 
@@ -41,37 +41,24 @@ struct RpcReply {
 class AvdsApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-avds-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    store_ = std::move(*store::OpenSqliteStore(dir_ + "/db.sqlite"));
-    box_ = std::make_unique<auth::SecretBox>(
-        std::move(*auth::SecretBox::FromKey(std::string(32, 'k'))));
-    kb_ = std::move(*inventory::RiskKb::BuiltIn());
-    ingestor_ = std::make_unique<inventory::Ingestor>(*store_, kb_, services_);
-    auth_ = std::make_unique<Authenticator>(*store_, *box_, [this] { return now_; });
-    service_ = std::make_unique<ApiService>(*store_, *ingestor_, *auth_, [this] {
-      return std::chrono::duration_cast<std::chrono::milliseconds>(now_.time_since_epoch()).count();
-    });
+    stack_ = std::make_unique<ServiceStack>(
+        "avds", [this] { return now_; },
+        [this] {
+          return std::chrono::duration_cast<std::chrono::milliseconds>(now_.time_since_epoch())
+              .count();
+        });
+    store_ = &stack_->store();
+    box_ = &stack_->box();
+    service_ = &stack_->service();
     AddToken("tok-a", "projA");
     AddToken("tok-b", "projB");
     AddKey(kKeyA, "projA");
     AddKey(kKeyB, "projB");
   }
-  void TearDown() override {
-    service_.reset();
-    ingestor_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { stack_.reset(); }
 
   void AddToken(const std::string& token, const std::string& project) {
-    store::CredentialRow c;
-    c.id = "id-" + token;
-    c.project = project;
-    c.eps = {"0"};
-    c.token_hash = auth::HashToken(token);
-    ASSERT_TRUE(store_->PutCredential(c).ok());
+    ASSERT_TRUE(stack_->AddToken(token, project).ok());
   }
 
   void AddKey(const testing::Key& key, const std::string& project) {
@@ -159,14 +146,10 @@ class AvdsApiTest : public ::testing::Test {
     return Send(testing::SignedV3("POST", action, query, {}, key, now_, Nonce()));
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<auth::SecretBox> box_;
-  inventory::RiskKb kb_;
-  inventory::ServicesDb services_;
-  std::unique_ptr<inventory::Ingestor> ingestor_;
-  std::unique_ptr<Authenticator> auth_;
-  std::unique_ptr<ApiService> service_;
+  std::unique_ptr<ServiceStack> stack_;
+  store::Store* store_ = nullptr;  // the stack's
+  auth::SecretBox* box_ = nullptr;
+  ApiService* service_ = nullptr;
   std::chrono::system_clock::time_point now_{std::chrono::seconds(1790000000)};
   uint64_t nonce_counter_ = 0;
 };

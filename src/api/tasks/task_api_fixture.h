@@ -15,7 +15,7 @@
 
 #include "api/api_service.h"
 #include "api/auth/sdk_signer.h"
-#include "store/sqlite/sqlite_store.h"
+#include "api/service_stack.h"
 
 namespace portatlas::api::tasks {
 
@@ -35,35 +35,18 @@ inline constexpr char kRecord[] =
 class TaskApiTest : public testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-taskapi-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    store_ = std::move(*store::OpenSqliteStore(dir_ + "/db.sqlite"));
-    box_ = std::make_unique<auth::SecretBox>(
-        std::move(*auth::SecretBox::FromKey(std::string(32, 'k'))));
-    kb_ = std::move(*inventory::RiskKb::BuiltIn());
-    ingestor_ = std::make_unique<inventory::Ingestor>(*store_, kb_, services_);
-    auth_ = std::make_unique<Authenticator>(*store_, *box_,
-                                            [] { return std::chrono::system_clock::now(); });
-    service_ =
-        std::make_unique<ApiService>(*store_, *ingestor_, *auth_, [this] { return now_ms_; });
+    stack_ = std::make_unique<ServiceStack>(
+        "taskapi", [] { return std::chrono::system_clock::now(); }, [this] { return now_ms_; });
+    store_ = &stack_->store();
+    box_ = &stack_->box();
+    service_ = &stack_->service();
     AddToken("tok-a", "projA");
     AddToken("tok-b", "projB");
   }
-  void TearDown() override {
-    service_.reset();
-    ingestor_.reset();
-    store_.reset();
-    std::filesystem::remove_all(dir_);
-  }
+  void TearDown() override { stack_.reset(); }
 
   void AddToken(const std::string& token, const std::string& project) {
-    store::CredentialRow c;
-    c.id = "id-" + token;
-    c.project = project;
-    c.eps = {"0"};
-    c.token_hash = auth::HashToken(token);
-    ASSERT_TRUE(store_->PutCredential(c).ok());
+    ASSERT_TRUE(stack_->AddToken(token, project).ok());
   }
 
   Reply Call(const std::string& method, const std::string& target, const std::string& body = "",
@@ -115,14 +98,10 @@ class TaskApiTest : public testing::Test {
                        port, state);
   }
 
-  std::string dir_;
-  std::unique_ptr<store::Store> store_;
-  std::unique_ptr<auth::SecretBox> box_;
-  inventory::RiskKb kb_;
-  inventory::ServicesDb services_;
-  std::unique_ptr<inventory::Ingestor> ingestor_;
-  std::unique_ptr<Authenticator> auth_;
-  std::unique_ptr<ApiService> service_;
+  std::unique_ptr<ServiceStack> stack_;
+  store::Store* store_ = nullptr;  // the stack's
+  auth::SecretBox* box_ = nullptr;
+  ApiService* service_ = nullptr;
   int64_t now_ms_ = 1700000000000;
 };
 

@@ -321,7 +321,7 @@ TEST_F(TaskApiTest, StoreThatCannotCommitIs503) {
   const int64_t id = CreateTask();
   UncommittableStore broken(*store_);
   Authenticator auth(broken, *box_, [] { return std::chrono::system_clock::now(); });
-  ApiService service(broken, *ingestor_, auth, [this] { return now_ms_; });
+  ApiService service(broken, stack_->ingestor(), auth, [this] { return now_ms_; });
   for (const auto& [target, body] : std::vector<std::pair<std::string, std::string>>{
            {"/v1/scan-tasks", R"({"name":"x","kind":"udp"})"},
            {Path(id, "/records"), Records({Rec("198.18.0.1", 22)})},

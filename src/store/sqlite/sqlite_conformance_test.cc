@@ -1,12 +1,11 @@
 // The Store conformance suite (store_conformance.h) on SqliteStore, each test on a fresh file.
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
-#include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/temp_sqlite_store.h"
 #include "store/store_conformance.h"
 
 namespace portatlas::store {
@@ -27,12 +26,9 @@ class RemoveDirs : public ::testing::Environment {
 const auto* const kRemoveDirs = ::testing::AddGlobalTestEnvironment(new RemoveDirs);
 
 std::unique_ptr<Store> MakeEmptySqliteStore() {
-  std::string dir = ::testing::TempDir() + "portatlas-conformance-XXXXXX";
-  if (::mkdtemp(dir.data()) == nullptr) return nullptr;
-  Dirs().push_back(dir);
-  auto s = SqliteStore::Open(dir + "/db.sqlite");
-  if (!s) return nullptr;
-  return std::move(*s);
+  TempSqliteStore t = OpenTempSqliteStore("conformance");
+  Dirs().push_back(t.dir);
+  return std::move(t.store);
 }
 
 INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/temp_sqlite_store.h"
 
 namespace portatlas::store {
 namespace {
@@ -13,12 +14,9 @@ namespace {
 class ScanQueryTest : public testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-scanq-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto s = SqliteStore::Open(dir_ + "/db.sqlite");
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
+    auto t = OpenTempSqliteStore("queries");
+    dir_ = t.dir;
+    store_ = std::move(t.store);
   }
   void TearDown() override {
     store_.reset();

@@ -10,6 +10,7 @@
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/row_codec.h"
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/temp_sqlite_store.h"
 
 namespace portatlas::store {
 namespace {
@@ -17,12 +18,9 @@ namespace {
 class ScanTaskStoreTest : public testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-tasks-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto s = SqliteStore::Open(dir_ + "/db.sqlite");
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
+    auto t = OpenTempSqliteStore("tasks");
+    dir_ = t.dir;
+    store_ = std::move(t.store);
   }
   void TearDown() override {
     store_.reset();

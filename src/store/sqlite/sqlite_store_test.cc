@@ -8,6 +8,7 @@
 
 #include "store/sqlite/migrations.h"
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/temp_sqlite_store.h"
 
 namespace portatlas::store {
 namespace {
@@ -15,12 +16,9 @@ namespace {
 class SqliteStoreTest : public testing::Test {
  protected:
   void SetUp() override {
-    char dir[] = "/tmp/portatlas-store-XXXXXX";
-    ASSERT_NE(::mkdtemp(dir), nullptr);
-    dir_ = dir;
-    auto s = SqliteStore::Open(dir_ + "/db.sqlite");
-    ASSERT_TRUE(s) << s.error().ToString();
-    store_ = std::move(*s);
+    auto t = OpenTempSqliteStore("store");
+    dir_ = t.dir;
+    store_ = std::move(t.store);
   }
   void TearDown() override {
     store_.reset();
