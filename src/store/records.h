@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "core/scan_record.h"
 #include "core/types.h"
 
 namespace portatlas::store {
@@ -175,25 +176,9 @@ struct ScanTaskRow {
   std::string error;
 };
 
-// One port of a scan task as a scan saw it (the stored form of scan::ScanRecord). Identified
-// within its task by (ip, proto, port).
-struct ScanRecordRow {
-  IpAddr ip;
-  Proto proto = Proto::kTcp;
-  uint16_t port = 0;
-  std::string state;  // nmap's words: open, closed, filtered, ...
-  std::string reason;
-  int reason_ttl = 0;
-  int64_t updated_ms = 0;
-  std::string service;
-  std::string product;
-  std::string version;
-  std::string info;
-  std::string cpe;
-  std::string tls;  // a compact JSON object, or ""
-  std::string banner_hash;
-  friend bool operator==(const ScanRecordRow&, const ScanRecordRow&) = default;
-};
+// One port of a scan task as a scan saw it: the scan's own record (core/scan_record.h).
+// Identified within its task by (ip, proto, port).
+using ScanRecordRow = ::portatlas::ScanRecord;
 
 // The scan tasks of a project that match a filter, newest first (AVDS DescribeScanSessions).
 struct ScanTaskQuery {

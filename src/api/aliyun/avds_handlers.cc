@@ -127,7 +127,7 @@ void PortFields(RpcBody& b, const store::ScanRecordRow& r, int64_t index) {
       .Str("Product", r.product)
       .Str("Version", r.version)
       .Str("Fingerprint", Fingerprint(r))
-      .Int("UpdatedAt", r.updated_ms);
+      .Int("UpdatedAt", r.updated_at_ms);
 }
 
 }  // namespace

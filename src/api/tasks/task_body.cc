@@ -182,7 +182,7 @@ Result<store::ScanRecordRow> ParseRecord(const JsonValue& v, const std::string& 
   }
   r.reason = std::move(reason);
   r.reason_ttl = static_cast<int>(ttl.value_or(0));
-  r.updated_ms = updated_at.value_or(0);
+  r.updated_at_ms = updated_at.value_or(0);
   r.service = std::move(service);
   r.product = std::move(product);
   r.version = std::move(version);

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "core/json_writer.h"
+#include "core/scan_record_json.h"
 
 namespace portatlas::api::tasks {
 namespace {
@@ -80,30 +81,8 @@ std::string RecordPageJson(const store::QueryResult<store::ScanRecordRow>& page)
   out.Int("total", page.total);
   out.w().Key("records");
   out.w().StartArray();
-  for (const store::ScanRecordRow& r : page.rows) {
-    out.w().StartObject();
-    out.Str("ip", r.ip.ToString());
-    out.Str("protocol", ProtoName(r.proto));
-    out.Int("port", r.port);
-    out.Str("state", r.state);
-    out.Str("reason", r.reason);
-    out.Int("reason_ttl", r.reason_ttl);
-    out.Int("updated_at", r.updated_ms);
-    out.Str("service", r.service);
-    out.Str("product", r.product);
-    out.Str("version", r.version);
-    out.Str("info", r.info);
-    out.Str("cpe", r.cpe);
-    out.w().Key("tls");
-    if (r.tls.empty()) {
-      out.w().Null();
-    } else {
-      // Stored as the compact serialisation of an object the API parsed.
-      out.w().RawValue(r.tls.data(), r.tls.size(), rapidjson::kObjectType);
-    }
-    out.Str("banner_hash", r.banner_hash);
-    out.w().EndObject();
-  }
+  for (const store::ScanRecordRow& r : page.rows)
+    WriteScanRecord(out.w(), r, RecordForm::kComplete);
   out.w().EndArray();
   out.w().EndObject();
   return out.Take();

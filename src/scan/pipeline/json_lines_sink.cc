@@ -3,8 +3,8 @@
 
 #include <cerrno>
 
+#include "core/scan_record_json.h"
 #include "scan/pipeline/sinks.h"
-#include "scan/record_json.h"
 
 namespace portatlas::scan {
 namespace {

@@ -10,7 +10,7 @@
 #include <limits>
 
 #include "core/json_writer.h"
-#include "scan/record_json.h"
+#include "core/scan_record_json.h"
 
 namespace portatlas::scan {
 namespace {

@@ -51,7 +51,7 @@ class ScanQueryTest : public testing::Test {
     r.ip = *ParseIpAddr(ip);
     r.port = port;
     r.state = state;
-    r.updated_ms = updated_ms;
+    r.updated_at_ms = updated_ms;
     r.service = service;
     return r;
   }

@@ -49,7 +49,7 @@ Result<ScanRecordRow> ReadScanRecord(const Stmt& s, int64_t task_id) {
   r.state = s.Text(3);
   r.reason = s.Text(4);
   r.reason_ttl = static_cast<int>(s.Int(5));
-  r.updated_ms = s.Int(6);
+  r.updated_at_ms = s.Int(6);
   r.service = s.Text(7);
   r.product = s.Text(8);
   r.version = s.Text(9);
@@ -152,7 +152,7 @@ Status UpsertScanRecords(SqliteDb& db, int64_t task_id, std::span<const ScanReco
     const std::string ip = r.ip.ToString();
     const std::string proto(ProtoName(r.proto));
     insert->Bind(1, task_id).Bind(2, ip).BindBlob(3, key).Bind(4, proto).Bind(5, r.port);
-    insert->Bind(6, r.state).Bind(7, r.reason).Bind(8, r.reason_ttl).Bind(9, r.updated_ms);
+    insert->Bind(6, r.state).Bind(7, r.reason).Bind(8, r.reason_ttl).Bind(9, r.updated_at_ms);
     insert->Bind(10, r.service).Bind(11, r.product).Bind(12, r.version).Bind(13, r.info);
     insert->Bind(14, r.cpe).Bind(15, r.tls).Bind(16, r.banner_hash);
     Status st = insert->Run();
@@ -171,7 +171,7 @@ Status UpsertScanRecords(SqliteDb& db, int64_t task_id, std::span<const ScanReco
     if (!found) return found.error();
     open_delta += IsOpen(r.state) - was_open;
     update->Bind(1, ip).Bind(2, r.state).Bind(3, r.reason).Bind(4, r.reason_ttl);
-    update->Bind(5, r.updated_ms).Bind(6, r.service).Bind(7, r.product).Bind(8, r.version);
+    update->Bind(5, r.updated_at_ms).Bind(6, r.service).Bind(7, r.product).Bind(8, r.version);
     update->Bind(9, r.info).Bind(10, r.cpe).Bind(11, r.tls).Bind(12, r.banner_hash);
     update->Bind(13, task_id).BindBlob(14, key).Bind(15, proto).Bind(16, r.port);
     st = update->Run();

@@ -55,7 +55,7 @@ class ScanTaskStoreTest : public testing::Test {
     r.state = state;
     r.reason = "syn-ack";
     r.reason_ttl = 64;
-    r.updated_ms = 1234;
+    r.updated_at_ms = 1234;
     r.service = "ssh";
     r.product = "OpenSSH";
     r.version = "9.2p1";

@@ -1,10 +1,10 @@
-#include "scan/record_json.h"
+#include "core/scan_record_json.h"
 
 #include <rapidjson/document.h>
 
 #include <string_view>
 
-namespace portatlas::scan {
+namespace portatlas {
 namespace {
 
 void Str(JsonWriter& w, const char* key, std::string_view v) {
@@ -22,15 +22,48 @@ bool IsJsonObject(std::string_view text) {
   return !doc.HasParseError() && doc.IsObject();
 }
 
-}  // namespace
-
-void WriteScanRecord(JsonWriter& w, const ScanRecord& r) {
+// Opens the object with the fields every form has.
+void WriteIdentity(JsonWriter& w, const ScanRecord& r) {
   w.StartObject();
   Str(w, "ip", r.ip.ToString());
   Str(w, "protocol", ProtoName(r.proto));
   w.Key("port");
   w.Uint(r.port);
   Str(w, "state", r.state);
+}
+
+// Every field, as the scan-task API answers it.
+void WriteComplete(JsonWriter& w, const ScanRecord& r) {
+  WriteIdentity(w, r);
+  Str(w, "reason", r.reason);
+  w.Key("reason_ttl");
+  w.Int(r.reason_ttl);
+  w.Key("updated_at");
+  w.Int64(r.updated_at_ms);
+  for (const auto& [key, value] :
+       {std::pair<const char*, const std::string*>{"service", &r.service},
+        {"product", &r.product},
+        {"version", &r.version},
+        {"info", &r.info},
+        {"cpe", &r.cpe}}) {
+    Str(w, key, *value);
+  }
+  w.Key("tls");
+  if (r.tls.empty()) {
+    w.Null();
+  } else {
+    // Stored as the compact serialisation of an object the API parsed.
+    w.RawValue(r.tls.data(), r.tls.size(), rapidjson::kObjectType);
+  }
+  Str(w, "banner_hash", r.banner_hash);
+  w.EndObject();
+}
+
+}  // namespace
+
+void WriteScanRecord(JsonWriter& w, const ScanRecord& r, RecordForm form) {
+  if (form == RecordForm::kComplete) return WriteComplete(w, r);
+  WriteIdentity(w, r);
   StrIfSet(w, "reason", r.reason);
   if (r.reason_ttl != 0) {
     w.Key("reason_ttl");
@@ -57,11 +90,11 @@ void WriteScanRecord(JsonWriter& w, const ScanRecord& r) {
   w.EndObject();
 }
 
-std::string ScanRecordJson(const ScanRecord& r) {
+std::string ScanRecordJson(const ScanRecord& r, RecordForm form) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
-  WriteScanRecord(w, r);
+  WriteScanRecord(w, r, form);
   return std::string(buf.GetString(), buf.GetSize());
 }
 
-}  // namespace portatlas::scan
+}  // namespace portatlas
