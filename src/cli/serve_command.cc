@@ -125,8 +125,10 @@ int RunServe(ServeArgs a, const std::set<std::string>& given) {
                          std::move(http_options));
   auto port = server.Listen(listen->first, listen->second);
   if (!port) return fail(port.error());
-  fmt::print(
-      stderr, "portatlas serve: listening on http://{}:{} (data in {})\n",
+  // Also the first line through the logger, before any descriptor flood: UBSan's vptr check
+  // cannot run its first check of a type once the process is out of descriptors.
+  logging::Logger().info(
+      "listening on http://{}:{} (data in {})",
       listen->first.find(':') != std::string::npos ? "[" + listen->first + "]" : listen->first,
       *port, a.data_dir);
   std::thread waiter([&] {
