@@ -8,7 +8,8 @@
 // returns OK the transaction is durably committed before Write returns, otherwise nothing of
 // it remains. A store may run fn more than once (a PostgreSQL serialisation failure is
 // retried): fn must compute everything from what it reads through the StoreWriter and from
-// inputs it does not consume, and must reset whatever it reports to its caller at its start.
+// inputs it does not consume (unless MayRunWriteAgain() is false), and must reset whatever it
+// reports to its caller at its start.
 // Only the last run's effects and report count.
 //
 // Thread-safety and consistency. Every method may be called from any thread. Writers are
@@ -82,6 +83,9 @@ class Store {
   // before Write returns (an acknowledged write survives a crash); otherwise it is rolled back
   // and fn's error returned. kUnavailable when the store cannot commit.
   virtual Status Write(const std::function<Status(StoreWriter&)>& fn) = 0;
+  // Whether Write may run its callback more than once. A caller may consume its inputs in the
+  // callback only when this is false.
+  virtual bool MayRunWriteAgain() const { return true; }
 
   virtual Result<QueryResult<PortHostRow>> ListPorts(const PortQuery& q) = 0;
   virtual Result<QueryResult<PortStatRow>> ListPortStatistics(const PortStatQuery& q) = 0;

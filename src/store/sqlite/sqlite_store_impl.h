@@ -35,6 +35,7 @@ class SqliteStore final : public Store {
   ~SqliteStore() override;
 
   Status Write(const std::function<Status(StoreWriter&)>& fn) override;
+  bool MayRunWriteAgain() const override { return false; }  // one writer, no retries
   Result<QueryResult<PortHostRow>> ListPorts(const PortQuery& q) override;
   Result<QueryResult<PortStatRow>> ListPortStatistics(const PortStatQuery& q) override;
   Result<QueryResult<PortHostRow>> ListPortHosts(const PortHostQuery& q) override;
