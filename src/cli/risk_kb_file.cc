@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file.h"
+
 namespace portatlas::cli {
 
 Result<inventory::RiskKb> LoadRiskKb(const std::string& override_path) {
@@ -14,11 +16,9 @@ Result<inventory::RiskKb> LoadRiskKb(const std::string& override_path) {
   std::string path = override_path;
   if (path.empty() && std::filesystem::exists(kSystemRiskKb)) path = kSystemRiskKb;
   if (path.empty()) return kb;
-  std::ifstream in(path);
-  if (!in) return NotFound(fmt::format("cannot read risk knowledge base {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  PA_RETURN_IF_ERROR(kb->Overlay(text.str(), path));
+  auto text = ReadFileCapped(path, 64 << 20);
+  if (!text) return text.error().WithContext("risk knowledge base");
+  PA_RETURN_IF_ERROR(kb->Overlay(*text, path));
   return kb;
 }
 

@@ -14,6 +14,7 @@
 
 #include "cli/exit_code.h"
 #include "cli/log_flags.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "scan/detect/service_probes.h"
 #include "scan/pipeline/pipeline.h"
@@ -76,13 +77,8 @@ int Fail(const Status& st) {
   return 2;
 }
 
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(fmt::format("cannot read {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// Target lists (-iL) and nmap-services: a generous cap against a path at a device.
+Result<std::string> ReadFile(const std::string& path) { return ReadFileCapped(path, 256 << 20); }
 
 std::vector<uint16_t> Merge(std::vector<uint16_t> a, const std::vector<uint16_t>& b) {
   a.insert(a.end(), b.begin(), b.end());

@@ -18,6 +18,7 @@
 #include "cli/exit_code.h"
 #include "cli/log_flags.h"
 #include "cli/risk_kb_file.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "core/text.h"
 #include "inventory/ingestor.h"
@@ -39,13 +40,11 @@ struct ServeArgs {
 
 // Applies a TOML config file; flags given on the command line win (`given` names them).
 Status ApplyConfig(const std::string& path, const std::set<std::string>& given, ServeArgs* a) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound(fmt::format("cannot read config {}", path));
-  std::stringstream text;
-  text << in.rdbuf();
+  auto raw = ReadFileCapped(path, 1 << 20);
+  if (!raw) return raw.error().WithContext("config");
+  std::istringstream text(*raw);
   // TOML is UTF-8 by definition, and toml11 3.7 overreads on some invalid sequences.
-  if (!IsValidUtf8(text.str()))
-    return InvalidArgument(fmt::format("config {}: not valid UTF-8", path));
+  if (!IsValidUtf8(*raw)) return InvalidArgument(fmt::format("config {}: not valid UTF-8", path));
   try {
     const toml::value root = toml::parse(text, path);
     static const std::set<std::string> kKeys = {"listen",  "data_dir", "db",

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/file.h"
 #include "core/text.h"
 
 namespace portatlas::inventory {
@@ -43,12 +44,12 @@ ServicesDb ServicesDb::Parse(std::string_view text) {
   return db;
 }
 
+// /etc/services is tens of KiB, nmap-services about 2 MiB.
+constexpr size_t kMaxServicesBytes = 64 << 20;
+
 Result<ServicesDb> ServicesDb::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return NotFound(fmt::format("cannot read {}", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str());
+  PA_ASSIGN_OR_RETURN(text, ReadFileCapped(path, kMaxServicesBytes));
+  return Parse(text);
 }
 
 std::string_view ServicesDb::Name(Proto proto, uint16_t port) const {
