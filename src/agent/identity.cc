@@ -11,9 +11,9 @@
 #include <cctype>
 #include <climits>
 #include <cstring>
-#include <fstream>
 #include <iterator>
 
+#include "core/file.h"
 #include "core/text.h"
 
 namespace portatlas::agent {
@@ -61,21 +61,15 @@ Result<std::string> ParseMachineId(std::string_view text) {
 }
 
 Result<std::string> ReadMachineId(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return NotFound(fmt::format("cannot read {}; give the host id with --host-id", path));
-  }
   // A machine-id file is 33 bytes; anything much larger is not one.
   constexpr size_t kMaxBytes = 256;
-  std::string text(kMaxBytes + 1, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(text.size()));
-  if (in.bad()) return IoError(fmt::format("cannot read {}", path));
-  text.resize(static_cast<size_t>(in.gcount()));
-  if (text.size() > kMaxBytes) {
-    return ParseError(fmt::format("{} is larger than {} bytes; give the host id with --host-id",
-                                  path, kMaxBytes));
+  auto text = ReadFileCapped(path, kMaxBytes);
+  if (!text) {
+    const ErrorKind kind =
+        text.error().kind() == ErrorKind::kNotFound ? ErrorKind::kNotFound : ErrorKind::kParse;
+    return Status(kind, fmt::format("{}; give the host id with --host-id", text.error().message()));
   }
-  auto id = ParseMachineId(text);
+  auto id = ParseMachineId(*text);
   if (!id) {
     return ParseError(
         fmt::format("{}: {}; give the host id with --host-id", path, id.error().message()));

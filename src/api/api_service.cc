@@ -103,6 +103,7 @@ void ApiService::Add(const char* method, const char* pattern, ErrorMapper errors
         return r ? std::move(*r) : errors(r.error(), req.request_id);
       },
       static_cast<int>(routes_.size()));
+  info.errors = errors;
   routes_.push_back(info);
 }
 
@@ -123,6 +124,7 @@ Handler ApiService::Authenticated(Handler h, bool check_project) const {
 }
 
 ApiService::ErrorMapper ApiService::ErrorsFor(const Request& req) const {
+  if (req.route >= 0) return routes_[static_cast<size_t>(req.route)].errors;
   if (req.path == "/") return aliyun::JsonErrorResponse;
   return IsHssPath(req.path) ? hss::ErrorResponse : NativeErrorResponse;
 }

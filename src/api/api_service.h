@@ -62,6 +62,7 @@ class ApiService {
     Auth auth;
     uint64_t body_limit;
     bool blocking;
+    ErrorMapper errors = nullptr;  // set by Add
   };
   // Wraps `h` with authentication (unless Admit already authenticated the request); with
   // `check_project`, the {project_id} of the path must be the credential's own.
@@ -69,6 +70,7 @@ class ApiService {
   void Add(const char* method, const char* pattern, ErrorMapper errors, RouteInfo info, Handler h);
   // Request id, canonical path, query and route; an error answer when one of them fails.
   std::optional<Response> Prepare(Request& req) const;
+  // The matched route's error family; for a path no route has, the family its prefix names.
   ErrorMapper ErrorsFor(const Request& req) const;
   std::vector<RouteInfo> routes_;
 

@@ -2,14 +2,13 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/exit_code.h"
 #include "cli/log_flags.h"
+#include "core/file.h"
 #include "core/log.h"
 #include "scan/formats/masscan_json_reader.h"
 #include "scan/formats/nmap_xml_reader.h"
@@ -44,25 +43,16 @@ std::string Sniff(std::string_view text) {
 }
 
 int ImportOne(const ImportArgs& a, const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Fail(fmt::format("cannot read {}", path));
-  in.seekg(0, std::ios::end);
-  const auto size = static_cast<size_t>(in.tellg());
-  if (size > scan::kMaxImportBytes) {
-    return Fail(fmt::format("{}: {} bytes is more than the {} an import takes", path, size,
-                            scan::kMaxImportBytes));
-  }
-  in.seekg(0);
-  std::string text(size, '\0');
-  in.read(text.data(), static_cast<std::streamsize>(size));
-  std::string format = a.format == "auto" ? Sniff(text) : a.format;
+  auto text = ReadFileCapped(path, scan::kMaxImportBytes);
+  if (!text) return Fail(text.error().message());
+  std::string format = a.format == "auto" ? Sniff(*text) : a.format;
   if (format.empty()) {
     return Fail(fmt::format("{}: neither nmap XML nor masscan JSON (give --format)", path));
   }
   scan::ImportOptions options;
   options.keep_all_states = a.all_states;
-  auto imported = format == "nmap-xml" ? scan::ReadNmapXml(text, options)
-                                       : scan::ReadMasscanJson(text, options);
+  auto imported = format == "nmap-xml" ? scan::ReadNmapXml(*text, options)
+                                       : scan::ReadMasscanJson(*text, options);
   if (!imported) return Fail(fmt::format("{}: {}", path, imported.error().message()));
 
   scan::TaskSpec spec;

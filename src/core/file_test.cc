@@ -28,5 +28,19 @@ TEST(FileTest, ReadsUpToTheCapAndRefusesMore) {
   EXPECT_NE(missing.error().message().find(path), std::string::npos);
 }
 
+// A pipe (like a /proc file) states no size: the cap holds while reading.
+TEST(FileTest, CapsAStreamWithoutASize) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  const std::string text(3000, 'y');
+  ASSERT_EQ(write(fds[1], text.data(), text.size()), static_cast<ssize_t>(text.size()));
+  close(fds[1]);
+  const std::string path = "/proc/self/fd/" + std::to_string(fds[0]);
+  auto over = ReadFileCapped(path, 1000);
+  close(fds[0]);
+  ASSERT_FALSE(over);
+  EXPECT_EQ(over.error().kind(), ErrorKind::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace portatlas

@@ -11,6 +11,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "store/store.h"
@@ -22,6 +23,9 @@ struct StoreBackend {
   // A new, empty store for one test; it is destroyed at the end of the test.
   std::function<std::unique_ptr<Store>()> make;
 };
+
+// How gtest prints the parameter in a test's name and its failures: the backend's name.
+inline void PrintTo(const StoreBackend& backend, std::ostream* os) { *os << backend.name; }
 
 class StoreConformanceTest : public ::testing::TestWithParam<StoreBackend> {
  protected:
