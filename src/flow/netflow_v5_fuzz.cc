@@ -1,0 +1,6 @@
+// libFuzzer target: FlowDecoder on a run of version-5 datagrams (see decoder_fuzz.h).
+#include "flow/decoder_fuzz.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return portatlas::flow::FuzzDecoder(data, size, 5);
+}
