@@ -12,7 +12,6 @@
 #ifndef PORTATLAS_SCAN_TARGETS_H_
 #define PORTATLAS_SCAN_TARGETS_H_
 
-#include <compare>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -20,51 +19,19 @@
 #include <string_view>
 #include <vector>
 
+#include "core/addr_set.h"
 #include "core/status.h"
 #include "core/types.h"
 
 namespace portatlas::scan {
 
-// An address as an unsigned 128-bit number (IPv4 in the low 32 bits).
-struct Addr128 {
-  uint64_t hi = 0;
-  uint64_t lo = 0;
-  auto operator<=>(const Addr128&) const = default;
-};
-
-Addr128 ToAddr128(const IpAddr& a);
-IpAddr FromAddr128(Family f, Addr128 v);
-
-struct AddrRange {
-  Family family = Family::kIpv4;
-  Addr128 lo;
-  Addr128 hi;  // inclusive, lo <= hi
-};
-
-class TargetSet {
- public:
-  // The most addresses one set may hold (a scan of more is refused as a likely typo).
-  static constexpr uint64_t kMaxAddresses = uint64_t{1} << 32;
-
-  void Add(const AddrRange& r);
-  void Subtract(const AddrRange& r);
-  void Add(const TargetSet& other);
-  void Subtract(const TargetSet& other);
-  bool Contains(const IpAddr& a) const;
-  // True when every address of `other` is in this set.
-  bool Covers(const TargetSet& other) const;
-  // The first range of `other` (clipped) that this set does not cover, if any.
-  std::optional<AddrRange> FirstUncovered(const TargetSet& other) const;
-  // Number of addresses, saturating at UINT64_MAX.
-  uint64_t Size() const;
-  bool Empty() const { return ranges_.empty(); }
-  // The i-th address in order (IPv4 first, then IPv6); i < Size().
-  IpAddr At(uint64_t i) const;
-  const std::vector<AddrRange>& ranges() const { return ranges_; }
-
- private:
-  std::vector<AddrRange> ranges_;  // sorted by (family, lo), disjoint, not adjacent
-};
+// The address types live in core (the flow collector uses them too).
+using ::portatlas::Addr128;
+using ::portatlas::AddrRange;
+using ::portatlas::FromAddr128;
+using ::portatlas::RangeToString;
+using ::portatlas::ToAddr128;
+using TargetSet = ::portatlas::AddrSet;
 
 // Random access into a TargetSet in O(log ranges): the i-th address and an address's position,
 // for scanners that walk the (address, port) space in a keyed order. Holds a copy of the ranges.
@@ -94,9 +61,6 @@ Result<TargetSet> ParseTargets(const std::vector<std::string>& specs, const Reso
                                uint64_t max_addresses = TargetSet::kMaxAddresses);
 // The specifications of an -iL file: whitespace-separated, '#' to the end of a line a comment.
 std::vector<std::string> SplitTargetList(std::string_view text);
-
-// "198.18.0.1-198.18.0.8" (or one address when lo == hi).
-std::string RangeToString(const AddrRange& r);
 
 // The default allow-list: 127.0.0.0/8 and ::1.
 TargetSet LoopbackAllowList();
