@@ -9,13 +9,12 @@
 #include <algorithm>
 #include <array>
 
+#include "core/json_fields.h"
 #include "core/json_shape.h"
 #include "core/json_writer.h"
 
 namespace portatlas::api::tasks {
 namespace {
-
-using JsonValue = rapidjson::Value;
 
 constexpr size_t kMaxTextBytes = 64 * 1024;  // targets, ports
 constexpr size_t kMaxTlsBytes = 16 * 1024;   // a record's tls object, serialised
@@ -36,54 +35,7 @@ bool OneOf(const std::array<std::string_view, N>& set, std::string_view v) {
   return std::find(set.begin(), set.end(), v) != set.end();
 }
 
-// Field readers of one JSON object; errors name `where`.key (or key alone at the top level).
-// A field that is absent or null counts as absent.
-class Fields {
- public:
-  Fields(const JsonValue& obj, std::string where) : obj_(obj), where_(std::move(where)) {}
-
-  Status Bad(const char* key, std::string_view why) const {
-    return InvalidArgument(where_.empty() ? fmt::format("{}: {}", key, why)
-                                          : fmt::format("{}.{}: {}", where_, key, why));
-  }
-
-  const JsonValue* Find(const char* key) const {
-    auto it = obj_.FindMember(key);
-    return it == obj_.MemberEnd() || it->value.IsNull() ? nullptr : &it->value;
-  }
-
-  // A string of min_len..max_len bytes; "" when absent and not required.
-  Result<std::string> Str(const char* key, size_t min_len, size_t max_len, bool required) const {
-    const JsonValue* v = Find(key);
-    if (v == nullptr) {
-      if (required) return Bad(key, "is required");
-      return std::string();
-    }
-    if (!v->IsString()) return Bad(key, "must be a string");
-    const size_t n = v->GetStringLength();
-    if (n < min_len || n > max_len) {
-      return Bad(key, fmt::format("must have {}-{} bytes, has {}", min_len, max_len, n));
-    }
-    return std::string(v->GetString(), n);
-  }
-
-  Result<std::optional<int64_t>> Int(const char* key, int64_t min, int64_t max,
-                                     bool required) const {
-    const JsonValue* v = Find(key);
-    if (v == nullptr) {
-      if (required) return Bad(key, "is required");
-      return std::optional<int64_t>();
-    }
-    if (!v->IsInt64()) return Bad(key, "must be an integer");
-    const int64_t n = v->GetInt64();
-    if (n < min || n > max) return Bad(key, fmt::format("must be {}-{}", min, max));
-    return std::optional<int64_t>(n);
-  }
-
- private:
-  const JsonValue& obj_;
-  std::string where_;
-};
+using Fields = JsonFields;
 
 // Parses a whole body; it must be one JSON object.
 Status ParseObject(std::string_view body, rapidjson::Document* doc) {
@@ -94,18 +46,7 @@ Status ParseObject(std::string_view body, rapidjson::Document* doc) {
   shape.max_entries = 65536;  // past kMaxRecordsPerRequest, so that error names records
   shape.max_values = kMaxBodyValues;
   shape.max_string_bytes = kMaxStringBytes;
-  if (Status s = CheckJsonShape(body, shape); !s.ok())
-    return InvalidArgument("body: " + s.message());
-  // Iterative: nesting depth costs heap, not stack. Strings must be valid UTF-8.
-  doc->Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(body.data(),
-                                                                                     body.size());
-  if (doc->HasParseError()) {
-    return InvalidArgument(fmt::format("body: is not JSON: {} at offset {}",
-                                       rapidjson::GetParseError_En(doc->GetParseError()),
-                                       doc->GetErrorOffset()));
-  }
-  if (!doc->IsObject()) return InvalidArgument("body: must be a JSON object");
-  return Status::Ok();
+  return ParseJsonObject(body, shape, doc);
 }
 
 // Whether `v` nests at most `levels` objects and arrays deep (a scalar is 0 levels deep).
