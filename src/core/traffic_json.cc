@@ -10,14 +10,18 @@
 namespace portatlas {
 namespace {
 
-void WriteCounts(JsonWriter& w, const char* key, const NamedCounts& counts) {
-  w.Key(key);
+void WriteCountsObject(JsonWriter& w, const NamedCounts& counts) {
   w.StartObject();
   for (const auto& [name, n] : counts) {
     w.Key(name);
     w.Uint64(n);
   }
   w.EndObject();
+}
+
+void WriteCounts(JsonWriter& w, const char* key, const NamedCounts& counts) {
+  w.Key(key);
+  WriteCountsObject(w, counts);
 }
 
 bool IsCollectorId(std::string_view s) {
@@ -124,6 +128,26 @@ std::string TrafficBatchJson(const TrafficBatch& b) {
   w.EndArray();
   w.EndObject();
   return {buf.GetString(), buf.GetSize()};
+}
+
+std::string NamedCountsJson(const NamedCounts& counts) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteCountsObject(w, counts);
+  return {buf.GetString(), buf.GetSize()};
+}
+
+Result<NamedCounts> ParseNamedCountsJson(std::string_view text) {
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  if (doc.HasParseError() || !doc.IsObject()) return ParseError("named counts: not an object");
+  NamedCounts out;
+  for (const auto& m : doc.GetObject()) {
+    if (!m.value.IsUint64()) return ParseError("named counts: a count is not a number");
+    AddNamedCounts(
+        &out, {{std::string(m.name.GetString(), m.name.GetStringLength()), m.value.GetUint64()}});
+  }
+  return out;
 }
 
 Result<TrafficBatch> ParseTrafficBatch(std::string_view body) {

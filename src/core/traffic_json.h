@@ -37,6 +37,11 @@ struct TrafficBatch {
 void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r, const char* bucket_key = "hour");
 std::string TrafficBatchJson(const TrafficBatch& b);
 
+// Named counts as a JSON object text ({"TLS":10200}), for storage; and back. kParse when the
+// text is not such an object.
+std::string NamedCountsJson(const NamedCounts& counts);
+Result<NamedCounts> ParseNamedCountsJson(std::string_view text);
+
 // Parses a batch strictly: kInvalidArgument naming the field ("records[2].port: must be
 // 0-65535") for anything out of shape: more than kMaxTrafficRecordsPerBatch records, an address
 // that is not one, a protocol other than tcp/udp, an hour not on an hour boundary, sources that

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/scan_record.h"
+#include "core/traffic_record.h"
 #include "core/types.h"
 
 namespace portatlas::store {
@@ -237,6 +238,25 @@ struct CredentialRow {
   std::string sealed_sk;   // kAkSk: the secret key, encrypted at rest
   int64_t created_ms = 0;
   bool revoked = false;
+};
+
+using TrafficRecord = ::portatlas::TrafficRecord;
+
+// The traffic view keeps each record twice: per UTC hour (kept 30 days by default) and per UTC
+// day (400 days), so that long windows read few rows.
+enum class TrafficGranularity : uint8_t { kHour = 0, kDay = 1 };
+
+// Traffic records of a project at one granularity whose bucket starts in [from_ms, to_ms),
+// optionally of one address, protocol and port; at most `limit` rows (in key order).
+struct TrafficQuery {
+  std::string project;
+  TrafficGranularity granularity = TrafficGranularity::kHour;
+  int64_t from_ms = 0;
+  int64_t to_ms = INT64_MAX;
+  std::optional<IpAddr> ip;
+  std::optional<Proto> proto;
+  std::optional<uint16_t> port;
+  int limit = 10000;
 };
 
 }  // namespace portatlas::store

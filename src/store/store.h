@@ -31,6 +31,12 @@
 //   ListEvents           oldest first (commit order).
 //   scan tasks           newest first (id descending); their records by (ip, proto, port),
 //                        addresses numerically, IPv4 before IPv6.
+//   ListTraffic          (ip, proto, port, bucket), addresses as for scan records.
+//
+// Traffic. A record is identified by (project, granularity, ip, proto, port, bucket). Counters
+// are stored up to INT64_MAX (beyond, they stay there). A traffic batch's name (project,
+// collector, batch) is claimed at most once: ClaimTrafficBatch in the same transaction as the
+// batch's records is what makes a delivery count once however often it is sent.
 // A page past the end is empty with the right total.
 #ifndef PORTATLAS_STORE_STORE_H_
 #define PORTATLAS_STORE_STORE_H_
@@ -73,6 +79,24 @@ class StoreWriter {
   // its updated_ms to now_ms. Precondition: the task exists.
   virtual Status PutScanRecords(int64_t task_id, std::span<const ScanRecordRow> records,
                                 int64_t now_ms) = 0;
+
+  // Traffic (docs/traffic.md).
+  // Claims the name of one collector batch: true when it was not claimed before (the caller
+  // then stores the batch), false when it was (a resend; nothing is to be stored).
+  virtual Result<bool> ClaimTrafficBatch(std::string_view project, std::string_view collector,
+                                         uint64_t batch, int64_t now_ms) = 0;
+  // The stored record with key's (ip, proto, port, bucket_ms), or nullopt.
+  virtual Result<std::optional<TrafficRecord>> GetTraffic(std::string_view project,
+                                                          TrafficGranularity granularity,
+                                                          const TrafficRecord& key) = 0;
+  // Inserts the record, or replaces the one with its key.
+  virtual Status PutTraffic(std::string_view project, TrafficGranularity granularity,
+                            const TrafficRecord& record) = 0;
+  // Deletes, in every project, hourly records whose bucket starts before hourly_before_ms,
+  // daily ones before daily_before_ms, and batch names claimed before batches_before_ms.
+  // Returns the number of rows deleted.
+  virtual Result<int64_t> PruneTraffic(int64_t hourly_before_ms, int64_t daily_before_ms,
+                                       int64_t batches_before_ms) = 0;
 };
 
 class Store {
@@ -121,6 +145,9 @@ class Store {
   // A page of the project's current open ports (see ProjectPortQuery) in the order of
   // ListScanRecords; total counts every match.
   virtual Result<QueryResult<ScanRecordRow>> ListProjectOpenPorts(const ProjectPortQuery& q) = 0;
+
+  // The traffic records matching q, in (ip, proto, port, bucket) order, at most q.limit.
+  virtual Result<std::vector<TrafficRecord>> ListTraffic(const TrafficQuery& q) = 0;
 
   virtual Status PutCredential(const CredentialRow& c) = 0;
   // The live (not revoked) credential, or nullopt.

@@ -1,5 +1,7 @@
 #include "store/store_conformance.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <atomic>
 #include <string>
@@ -256,6 +258,136 @@ TEST_P(StoreConformanceTest, ScanTasksAreNewestFirstAndRecordsInAddressOrder) {
   EXPECT_EQ(order, (std::vector<std::string>{"198.18.0.9:22", "198.18.0.10:21", "198.18.0.10:22",
                                              "2001:2::1:22"}));
   EXPECT_FALSE(store().ListScanRecords("other", first, {10, 0}).has_value());  // not found
+}
+
+Status OkOf(const Result<bool>& r) { return r ? Status::Ok() : r.error(); }
+
+TrafficRecord TrafficAt(const char* ip, uint16_t port, int64_t bucket, uint64_t bytes) {
+  TrafficRecord r;
+  r.ip = *ParseIpAddr(ip);
+  r.proto = Proto::kTcp;
+  r.port = port;
+  r.bucket_ms = bucket;
+  r.bytes_in = bytes;
+  r.flows = 1;
+  r.sources = "e:00000000000000ff";
+  r.protocols = {{"TLS", bytes}};
+  r.unknown = {{"no_payload", 2}};
+  return r;
+}
+
+TEST_P(StoreConformanceTest, ATrafficBatchNameIsClaimedOnce) {
+  auto claim = [&](const char* project, const char* collector, uint64_t batch) {
+    bool fresh = false;
+    EXPECT_TRUE(store()
+                    .Write([&](StoreWriter& w) -> Status {
+                      PA_ASSIGN_OR_RETURN(f, w.ClaimTrafficBatch(project, collector, batch, 7));
+                      fresh = f;
+                      return Status::Ok();
+                    })
+                    .ok());
+    return fresh;
+  };
+  EXPECT_TRUE(claim(kProject, "c1", 1));
+  EXPECT_FALSE(claim(kProject, "c1", 1));
+  EXPECT_TRUE(claim(kProject, "c1", 2));
+  EXPECT_TRUE(claim(kProject, "c2", 1));
+  EXPECT_TRUE(claim("other", "c1", 1));
+  // A failed transaction leaves the name unclaimed.
+  EXPECT_FALSE(store()
+                   .Write([&](StoreWriter& w) -> Status {
+                     PA_RETURN_IF_ERROR(OkOf(w.ClaimTrafficBatch(kProject, "c1", 3, 7)));
+                     return Unavailable("rolled back");
+                   })
+                   .ok());
+  EXPECT_TRUE(claim(kProject, "c1", 3));
+}
+
+TEST_P(StoreConformanceTest, TrafficRecordsRoundTripInKeyOrderWithFilters) {
+  const int64_t h = 1'765'000'800'000;
+  ASSERT_TRUE(store()
+                  .Write([&](StoreWriter& w) -> Status {
+                    for (const TrafficRecord& r :
+                         {TrafficAt("2001:2::1", 22, h, 5), TrafficAt("198.18.0.10", 443, h, 6),
+                          TrafficAt("198.18.0.9", 443, h + 3'600'000, 7),
+                          TrafficAt("198.18.0.9", 443, h, 8), TrafficAt("198.18.0.9", 22, h, 9)}) {
+                      PA_RETURN_IF_ERROR(w.PutTraffic(kProject, TrafficGranularity::kHour, r));
+                    }
+                    TrafficRecord big = TrafficAt("198.18.0.9", 22, h, 1);
+                    big.bytes_out = UINT64_MAX;  // stored as INT64_MAX
+                    PA_RETURN_IF_ERROR(w.PutTraffic(kProject, TrafficGranularity::kDay, big));
+                    return w.PutTraffic(kProject, TrafficGranularity::kHour,
+                                        TrafficAt("198.18.0.9", 22, h, 10));  // replaces
+                  })
+                  .ok());
+  TrafficQuery q;
+  q.project = kProject;
+  auto all = store().ListTraffic(q);
+  ASSERT_TRUE(all) << all.error().ToString();
+  std::vector<std::string> order;
+  for (const TrafficRecord& r : *all) {
+    order.push_back(
+        fmt::format("{}:{}@{}={}", r.ip.ToString(), r.port, r.bucket_ms - h, r.bytes_in));
+  }
+  EXPECT_EQ(order, (std::vector<std::string>{"198.18.0.9:22@0=10", "198.18.0.9:443@0=8",
+                                             "198.18.0.9:443@3600000=7", "198.18.0.10:443@0=6",
+                                             "2001:2::1:22@0=5"}));
+  EXPECT_EQ((*all)[0].protocols, (NamedCounts{{"TLS", 10}}));
+  EXPECT_EQ((*all)[0].unknown, (NamedCounts{{"no_payload", 2}}));
+  EXPECT_EQ((*all)[0].sources, "e:00000000000000ff");
+  q.port = 443;
+  q.from_ms = h + 1;
+  auto later = store().ListTraffic(q);
+  ASSERT_EQ(later->size(), 1u);
+  EXPECT_EQ((*later)[0].bytes_in, 7u);
+  q = {};
+  q.project = kProject;
+  q.granularity = TrafficGranularity::kDay;
+  auto day = store().ListTraffic(q);
+  ASSERT_EQ(day->size(), 1u);
+  EXPECT_EQ((*day)[0].bytes_out, static_cast<uint64_t>(INT64_MAX));
+  q.project = "other";
+  EXPECT_TRUE(store().ListTraffic(q)->empty());
+  TrafficRecord key = TrafficAt("198.18.0.9", 443, h, 0);
+  ASSERT_TRUE(
+      store()
+          .Write([&](StoreWriter& w) -> Status {
+            PA_ASSIGN_OR_RETURN(got, w.GetTraffic(kProject, TrafficGranularity::kHour, key));
+            if (!got || got->bytes_in != 8) return InternalError("not read back");
+            key.port = 1;
+            PA_ASSIGN_OR_RETURN(none, w.GetTraffic(kProject, TrafficGranularity::kHour, key));
+            return none ? InternalError("found a record never stored") : Status::Ok();
+          })
+          .ok());
+}
+
+TEST_P(StoreConformanceTest, PruneTrafficDeletesOnlyWhatIsOlder) {
+  const int64_t h = 1'765'000'800'000;
+  ASSERT_TRUE(store()
+                  .Write([&](StoreWriter& w) -> Status {
+                    PA_RETURN_IF_ERROR(w.PutTraffic(kProject, TrafficGranularity::kHour,
+                                                    TrafficAt("198.18.0.1", 1, h, 1)));
+                    PA_RETURN_IF_ERROR(w.PutTraffic(kProject, TrafficGranularity::kHour,
+                                                    TrafficAt("198.18.0.1", 1, h + 3'600'000, 1)));
+                    PA_RETURN_IF_ERROR(w.PutTraffic(kProject, TrafficGranularity::kDay,
+                                                    TrafficAt("198.18.0.1", 1, h, 1)));
+                    return OkOf(w.ClaimTrafficBatch(kProject, "c", 1, 100));
+                  })
+                  .ok());
+  int64_t deleted = 0;
+  ASSERT_TRUE(store()
+                  .Write([&](StoreWriter& w) -> Status {
+                    PA_ASSIGN_OR_RETURN(n, w.PruneTraffic(h + 1, h, 101));
+                    deleted = n;
+                    return Status::Ok();
+                  })
+                  .ok());
+  EXPECT_EQ(deleted, 2);  // the first hour and the batch name; the day is not older than h
+  TrafficQuery q;
+  q.project = kProject;
+  EXPECT_EQ(store().ListTraffic(q)->size(), 1u);
+  q.granularity = TrafficGranularity::kDay;
+  EXPECT_EQ(store().ListTraffic(q)->size(), 1u);
 }
 
 // Page and total come from one commit: while hosts keep changing how many records of port 22

@@ -301,6 +301,9 @@ class UncommittableStore final : public store::Store {
       const store::ProjectPortQuery& q) override {
     return real_.ListProjectOpenPorts(q);
   }
+  Result<std::vector<store::TrafficRecord>> ListTraffic(const store::TrafficQuery& q) override {
+    return real_.ListTraffic(q);
+  }
   Status PutCredential(const store::CredentialRow& c) override { return real_.PutCredential(c); }
   Result<std::optional<store::CredentialRow>> FindToken(std::string_view hash) override {
     return real_.FindToken(hash);

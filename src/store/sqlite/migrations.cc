@@ -8,7 +8,7 @@ namespace portatlas::store {
 namespace {
 
 // Types are SockType and RiskStatus and Category enum values; times are epoch milliseconds.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     R"sql(
 CREATE TABLE hosts(
   project TEXT NOT NULL, host_id TEXT NOT NULL, agent_id TEXT NOT NULL,
@@ -95,6 +95,23 @@ CREATE TABLE scan_records(
   version TEXT NOT NULL, info TEXT NOT NULL, cpe TEXT NOT NULL, tls TEXT NOT NULL,
   banner_hash TEXT NOT NULL,
   PRIMARY KEY(task_id, ip_key, proto, port)) WITHOUT ROWID;
+)sql",
+    // 4: the traffic view (docs/traffic.md). A record per (project, granularity: 0 hour, 1
+    // day, server address, protocol, port, bucket start); ip_key orders addresses as in
+    // scan_records. protocols and unknown are JSON objects of names and counts; sources a
+    // DistinctCount text. traffic_batches holds the names of applied collector batches.
+    R"sql(
+CREATE TABLE traffic(
+  project TEXT NOT NULL, granularity INTEGER NOT NULL, ip_key BLOB NOT NULL, proto TEXT NOT NULL,
+  port INTEGER NOT NULL, bucket INTEGER NOT NULL, ip TEXT NOT NULL, bytes_in INTEGER NOT NULL,
+  bytes_out INTEGER NOT NULL, packets_in INTEGER NOT NULL, packets_out INTEGER NOT NULL,
+  flows INTEGER NOT NULL, sources TEXT NOT NULL, protocols TEXT NOT NULL, unknown TEXT NOT NULL,
+  PRIMARY KEY(project, granularity, ip_key, proto, port, bucket)) WITHOUT ROWID;
+CREATE INDEX traffic_by_bucket ON traffic(granularity, bucket);
+CREATE TABLE traffic_batches(
+  project TEXT NOT NULL, collector TEXT NOT NULL, batch INTEGER NOT NULL,
+  claimed_at INTEGER NOT NULL, PRIMARY KEY(project, collector, batch)) WITHOUT ROWID;
+CREATE INDEX traffic_batches_by_time ON traffic_batches(claimed_at);
 )sql",
 };
 

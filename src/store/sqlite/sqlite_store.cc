@@ -10,6 +10,7 @@
 #include "store/sqlite/sqlite_rows.h"
 #include "store/sqlite/sqlite_scan_tasks.h"
 #include "store/sqlite/sqlite_store_impl.h"
+#include "store/sqlite/sqlite_traffic.h"
 
 namespace portatlas::store {
 
@@ -132,6 +133,27 @@ class SqliteWriter final : public StoreWriter {
   Status PutScanRecords(int64_t task_id, std::span<const ScanRecordRow> records,
                         int64_t now_ms) override {
     return UpsertScanRecords(db_, task_id, records, now_ms);
+  }
+
+  Result<bool> ClaimTrafficBatch(std::string_view project, std::string_view collector,
+                                 uint64_t batch, int64_t now_ms) override {
+    return ClaimTrafficBatchRow(db_, project, collector, batch, now_ms);
+  }
+
+  Result<std::optional<TrafficRecord>> GetTraffic(std::string_view project,
+                                                  TrafficGranularity granularity,
+                                                  const TrafficRecord& key) override {
+    return SelectTraffic(db_, project, granularity, key);
+  }
+
+  Status PutTraffic(std::string_view project, TrafficGranularity granularity,
+                    const TrafficRecord& record) override {
+    return UpsertTraffic(db_, project, granularity, record);
+  }
+
+  Result<int64_t> PruneTraffic(int64_t hourly_before_ms, int64_t daily_before_ms,
+                               int64_t batches_before_ms) override {
+    return DeleteOldTraffic(db_, hourly_before_ms, daily_before_ms, batches_before_ms);
   }
 
   std::vector<Pending>& pending() { return pending_; }

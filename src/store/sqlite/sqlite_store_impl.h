@@ -52,6 +52,7 @@ class SqliteStore final : public Store {
   Result<QueryResult<ScanHostRow>> ListScanHosts(const ScanPortQuery& q) override;
   Result<ScanSurfaceCounts> CountScanSurface(std::string_view project, int64_t task_id) override;
   Result<QueryResult<ScanRecordRow>> ListProjectOpenPorts(const ProjectPortQuery& q) override;
+  Result<std::vector<TrafficRecord>> ListTraffic(const TrafficQuery& q) override;
   Status PutCredential(const CredentialRow& c) override;
   Result<std::optional<CredentialRow>> FindToken(std::string_view token_hash) override;
   Result<std::optional<CredentialRow>> FindAccessKey(std::string_view access_key) override;

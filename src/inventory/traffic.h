@@ -1,0 +1,42 @@
+// The traffic view's domain rules: applying a collector's batch exactly once, keeping hourly
+// and daily totals, and how long each is kept (docs/traffic.md).
+#ifndef PORTATLAS_INVENTORY_TRAFFIC_H_
+#define PORTATLAS_INVENTORY_TRAFFIC_H_
+
+#include <cstdint>
+#include <string_view>
+
+#include "core/status.h"
+#include "core/traffic_json.h"
+#include "store/store.h"
+
+namespace portatlas::inventory {
+
+inline constexpr int64_t kDayMs = 24 * kHourMs;
+
+struct TrafficRetention {
+  int64_t hourly_days = 30;
+  int64_t daily_days = 400;
+  // A batch name is remembered this long: a collector that resends a batch older than this
+  // (it would have to be offline for so long) has it counted again.
+  int64_t batch_days = 30;
+};
+
+struct TrafficApplied {
+  bool duplicate = false;  // the batch was applied before; nothing was added
+  size_t records = 0;      // records added (each to its hour and its day)
+};
+
+// Applies `batch` to `project` in one transaction: its name is claimed, then each record is
+// merged into its hourly record and its daily one (created when new). A batch applied before
+// adds nothing. kInvalidArgument when a record's sources do not merge with the stored ones.
+Result<TrafficApplied> ApplyTrafficBatch(store::Store& store, std::string_view project,
+                                         const TrafficBatch& batch, int64_t now_ms);
+
+// Deletes what `retention` no longer keeps at `now_ms`; returns rows deleted.
+Result<int64_t> PruneTraffic(store::Store& store, const TrafficRetention& retention,
+                             int64_t now_ms);
+
+}  // namespace portatlas::inventory
+
+#endif  // PORTATLAS_INVENTORY_TRAFFIC_H_

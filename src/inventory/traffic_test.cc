@@ -1,0 +1,91 @@
+#include "inventory/traffic.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "core/distinct_count.h"
+#include "store/sqlite/temp_sqlite_store.h"
+
+namespace portatlas::inventory {
+namespace {
+
+constexpr int64_t kDay0 = 1'764'979'200'000;  // a UTC midnight
+
+class TrafficTest : public ::testing::Test {
+ protected:
+  void SetUp() override { temp_ = store::OpenTempSqliteStore("traffic_test"); }
+  void TearDown() override {
+    temp_.store.reset();
+    std::filesystem::remove_all(temp_.dir);
+  }
+  store::Store& store() { return *temp_.store; }
+
+  static TrafficRecord Record(int64_t hour, uint64_t bytes, const char* source) {
+    TrafficRecord r;
+    r.ip = *ParseIpAddr("198.18.0.2");
+    r.port = 443;
+    r.bucket_ms = hour;
+    r.bytes_in = bytes;
+    r.flows = 1;
+    DistinctCount c;
+    c.Add(*ParseIpAddr(source));
+    r.sources = c.Serialize();
+    r.protocols = {{"TLS", bytes}};
+    return r;
+  }
+
+  std::vector<TrafficRecord> List(store::TrafficGranularity g) {
+    store::TrafficQuery q;
+    q.project = "p";
+    q.granularity = g;
+    auto rows = store().ListTraffic(q);
+    EXPECT_TRUE(rows);
+    return rows ? *rows : std::vector<TrafficRecord>{};
+  }
+
+  store::TempSqliteStore temp_;
+};
+
+TEST_F(TrafficTest, ABatchCountsOnceInItsHourAndItsDay) {
+  TrafficBatch b{"c1", 1, {Record(kDay0 + kHourMs, 100, "198.19.0.1"),
+                           Record(kDay0 + 5 * kHourMs, 50, "198.19.0.2")}};
+  auto first = ApplyTrafficBatch(store(), "p", b, kDay0);
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_FALSE(first->duplicate);
+  EXPECT_EQ(first->records, 2u);
+  auto again = ApplyTrafficBatch(store(), "p", b, kDay0);  // a resend
+  ASSERT_TRUE(again);
+  EXPECT_TRUE(again->duplicate);
+  b.batch = 2;
+  b.records = {Record(kDay0 + kHourMs, 10, "198.19.0.1")};
+  ASSERT_TRUE(ApplyTrafficBatch(store(), "p", b, kDay0));
+
+  auto hours = List(store::TrafficGranularity::kHour);
+  ASSERT_EQ(hours.size(), 2u);
+  EXPECT_EQ(hours[0].bytes_in, 110u);
+  EXPECT_EQ(hours[0].flows, 2u);
+  EXPECT_EQ(DistinctCount::Parse(hours[0].sources)->Estimate(), 1u);
+  auto days = List(store::TrafficGranularity::kDay);
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_EQ(days[0].bucket_ms, kDay0);
+  EXPECT_EQ(days[0].bytes_in, 160u);
+  EXPECT_EQ(days[0].protocols, (NamedCounts{{"TLS", 160}}));
+  EXPECT_EQ(DistinctCount::Parse(days[0].sources)->Estimate(), 2u);
+}
+
+TEST_F(TrafficTest, RetentionKeepsHoursForThirtyDaysAndDaysForFourHundred) {
+  TrafficBatch b{"c1", 1, {Record(kDay0, 1, "198.19.0.1")}};
+  ASSERT_TRUE(ApplyTrafficBatch(store(), "p", b, kDay0));
+  const TrafficRetention keep;
+  ASSERT_TRUE(PruneTraffic(store(), keep, kDay0 + 30 * kDayMs));
+  EXPECT_EQ(List(store::TrafficGranularity::kHour).size(), 1u);
+  ASSERT_TRUE(PruneTraffic(store(), keep, kDay0 + 31 * kDayMs));
+  EXPECT_EQ(List(store::TrafficGranularity::kHour).size(), 0u);
+  EXPECT_EQ(List(store::TrafficGranularity::kDay).size(), 1u);
+  ASSERT_TRUE(PruneTraffic(store(), keep, kDay0 + 401 * kDayMs));
+  EXPECT_EQ(List(store::TrafficGranularity::kDay).size(), 0u);
+}
+
+}  // namespace
+}  // namespace portatlas::inventory
