@@ -10,6 +10,7 @@
 #include "api/hss/hss_errors.h"
 #include "api/hss/params.h"
 #include "api/native/events.h"
+#include "api/native/traffic.h"
 #include "core/json_writer.h"
 
 namespace portatlas::api {
@@ -59,6 +60,12 @@ ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
       Authenticated([this](const Request& r) { return ingest_.Handle(r); }, false));
   Add("GET", "/v1/events", NativeErrorResponse, query,
       Authenticated([this](const Request& r) { return native::ListEvents(store_, r); }, false));
+  Add("POST", "/v1/ingest/traffic", NativeErrorResponse, bulk_write,
+      Authenticated(
+          [this](const Request& r) { return native::IngestTraffic(store_, r, SystemNowMs()); },
+          false));
+  Add("GET", "/v1/traffic", NativeErrorResponse, query,
+      Authenticated([this](const Request& r) { return native::ListTraffic(store_, r); }, false));
   const struct {
     const char* method;
     const char* pattern;

@@ -88,7 +88,7 @@ Result<TrafficRecord> ParseRecord(const JsonValue& v, const std::string& where) 
 
 }  // namespace
 
-void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r, const char* bucket_key) {
+void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r, TrafficForm form) {
   w.StartObject();
   w.Key("ip");
   w.String(r.ip.ToString());
@@ -96,7 +96,7 @@ void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r, const char* bucke
   w.String(std::string(ProtoName(r.proto)));
   w.Key("port");
   w.Uint(r.port);
-  w.Key(bucket_key);
+  w.Key(form == TrafficForm::kBatch ? "hour" : "bucket");
   w.Int64(r.bucket_ms);
   const std::pair<const char*, uint64_t> counters[] = {{"bytes_in", r.bytes_in},
                                                        {"bytes_out", r.bytes_out},
@@ -109,6 +109,11 @@ void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r, const char* bucke
   }
   w.Key("sources");
   w.String(r.sources);
+  if (form == TrafficForm::kAnswer) {
+    auto sources = DistinctCount::Parse(r.sources);
+    w.Key("distinct_sources");
+    w.Uint64(sources ? sources->Estimate() : 0);
+  }
   WriteCounts(w, "protocols", r.protocols);
   WriteCounts(w, "unknown", r.unknown);
   w.EndObject();

@@ -32,9 +32,11 @@ struct TrafficBatch {
   std::vector<TrafficRecord> records;
 };
 
-// One record's object; `bucket_key` names its bucket field ("hour" in a batch, "bucket" in the
-// API's answers, where a record may be a day).
-void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r, const char* bucket_key = "hour");
+// One record's object. In a batch (kBatch) the bucket is "hour"; in the API's answers (kAnswer)
+// it is "bucket" (a record may be a day) and "distinct_sources" (the estimate) follows sources.
+enum class TrafficForm { kBatch, kAnswer };
+void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r,
+                        TrafficForm form = TrafficForm::kBatch);
 std::string TrafficBatchJson(const TrafficBatch& b);
 
 // Named counts as a JSON object text ({"TLS":10200}), for storage; and back. kParse when the
