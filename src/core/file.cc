@@ -1,7 +1,9 @@
 #include "core/file.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
@@ -34,6 +36,38 @@ Result<std::string> ReadFileCapped(const std::string& path, size_t max_bytes) {
   std::fclose(f);
   if (failed) return IoError(fmt::format("{}: read error", path));
   return text;
+}
+
+Status WriteFileDurably(const std::string& path, std::string_view data) {
+  const std::string tmp = path + ".tmp";
+  const int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return ErrnoStatus(errno, "open " + tmp);
+  size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int e = errno;
+      close(fd);
+      return ErrnoStatus(e, "write " + tmp);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0) {
+    const int e = errno;
+    close(fd);
+    return ErrnoStatus(e, "fsync " + tmp);
+  }
+  if (close(fd) != 0) return ErrnoStatus(errno, "close " + tmp);
+  if (rename(tmp.c_str(), path.c_str()) != 0) return ErrnoStatus(errno, "rename " + tmp);
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : path.substr(0, slash + 1);
+  const int dfd = open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0) return ErrnoStatus(errno, "open " + dir);
+  const int rc = fsync(dfd);
+  const int e = errno;
+  close(dfd);
+  return rc == 0 ? Status::Ok() : ErrnoStatus(e, "fsync " + dir);
 }
 
 }  // namespace portatlas

@@ -28,6 +28,18 @@ TEST(FileTest, ReadsUpToTheCapAndRefusesMore) {
   EXPECT_NE(missing.error().message().find(path), std::string::npos);
 }
 
+TEST(FileTest, WritesDurablyReplacingTheOldFile) {
+  char dir[] = "/tmp/portatlas-file-test-XXXXXX";
+  ASSERT_NE(mkdtemp(dir), nullptr);
+  const std::string path = std::string(dir) + "/state";
+  ASSERT_TRUE(WriteFileDurably(path, "first").ok());
+  ASSERT_TRUE(WriteFileDurably(path, "second, longer").ok());
+  EXPECT_EQ(*ReadFileCapped(path, 100), "second, longer");
+  EXPECT_FALSE(WriteFileDurably(std::string(dir) + "/no/such/dir/x", "x").ok());
+  unlink(path.c_str());
+  rmdir(dir);
+}
+
 // A pipe (like a /proc file) states no size: the cap holds while reading.
 TEST(FileTest, CapsAStreamWithoutASize) {
   int fds[2];

@@ -19,6 +19,8 @@ packages=(
   bind9-dnsutils snmp
   # peer scanners for later side-by-side benchmarks
   nmap ndiff masscan
+  # the traffic view: a real NetFlow/IPFIX exporter, the peer collectors, capture replay
+  softflowd nfdump pmacct tcpreplay tcpdump
 )
 
 log() { printf 'testbed/install.sh: %s\n' "$*" >&2; }
