@@ -5,6 +5,7 @@
 
 #include "cli/agent_command.h"
 #include "cli/exit_code.h"
+#include "cli/flow_command.h"
 #include "cli/import_command.h"
 #include "cli/log_flags.h"
 #include "cli/ports_command.h"
@@ -39,6 +40,7 @@ int main(int argc, char** argv) {
   portatlas::cli::AddTokenCommand(app);
   portatlas::cli::AddScanCommand(app, command_line);
   portatlas::cli::AddImportCommand(app);
+  portatlas::cli::AddFlowCommand(app);
   CLI11_PARSE(app, argc, argv);
   return portatlas::cli::ExitCode();
 }

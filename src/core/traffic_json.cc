@@ -41,7 +41,7 @@ Result<NamedCounts> ParseCounts(const JsonFields& f, const char* key) {
   }
   for (const auto& m : v->GetObject()) {
     const std::string name(m.name.GetString(), m.name.GetStringLength());
-    if (name.empty() || name.size() > 64) return f.Bad(key, "a name must have 1-64 bytes");
+    if (name.empty() || name.size() > 255) return f.Bad(key, "a name must have 1-255 bytes");
     if (!m.value.IsUint64()) {
       return f.Bad(key, fmt::format("'{}' must be a non-negative integer", name));
     }
@@ -81,8 +81,10 @@ Result<TrafficRecord> ParseRecord(const JsonValue& v, const std::string& where) 
   r.sources = std::move(sources);
   PA_ASSIGN_OR_RETURN(protocols, ParseCounts(f, "protocols"));
   PA_ASSIGN_OR_RETURN(unknown, ParseCounts(f, "unknown"));
+  PA_ASSIGN_OR_RETURN(server_names, ParseCounts(f, "server_names"));
   r.protocols = std::move(protocols);
   r.unknown = std::move(unknown);
+  r.server_names = std::move(server_names);
   return r;
 }
 
@@ -116,6 +118,7 @@ void WriteTrafficRecord(JsonWriter& w, const TrafficRecord& r, TrafficForm form)
   }
   WriteCounts(w, "protocols", r.protocols);
   WriteCounts(w, "unknown", r.unknown);
+  WriteCounts(w, "server_names", r.server_names);
   w.EndObject();
 }
 

@@ -4,7 +4,8 @@
 //   {"collector": "c1f0...", "batch": 17, "records": [
 //     {"ip": "198.18.0.2", "protocol": "tcp", "port": 443, "hour": 1765000800000,
 //      "bytes_in": 1200, "bytes_out": 9000, "packets_in": 10, "packets_out": 9, "flows": 2,
-//      "sources": "e:...", "protocols": {"TLS": 10200}, "unknown": {}}]}
+//      "sources": "e:...", "protocols": {"TLS": 10200}, "unknown": {}, "server_names":
+//      {"www.example.com": 2}}]}
 //
 // A batch is the unit of exactly-once delivery: (collector, batch) names it, and the server
 // applies a name once however often it is sent.
@@ -23,7 +24,7 @@
 namespace portatlas {
 
 inline constexpr size_t kMaxTrafficRecordsPerBatch = 10000;
-inline constexpr size_t kMaxNamedCounts = 64;  // protocols or unknown reasons of one record
+inline constexpr size_t kMaxNamedCounts = kMaxNamedCountsPerRecord;
 inline constexpr int64_t kHourMs = 3'600'000;
 
 struct TrafficBatch {
@@ -47,7 +48,7 @@ Result<NamedCounts> ParseNamedCountsJson(std::string_view text);
 // Parses a batch strictly: kInvalidArgument naming the field ("records[2].port: must be
 // 0-65535") for anything out of shape: more than kMaxTrafficRecordsPerBatch records, an address
 // that is not one, a protocol other than tcp/udp, an hour not on an hour boundary, sources that
-// do not parse, more than kMaxNamedCounts names or a name of 0 or more than 64 bytes.
+// do not parse, more than kMaxNamedCounts names or a name of 0 or more than 255 bytes.
 Result<TrafficBatch> ParseTrafficBatch(std::string_view body);
 
 }  // namespace portatlas

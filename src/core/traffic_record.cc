@@ -37,6 +37,15 @@ Status MergeTraffic(TrafficRecord* into, const TrafficRecord& from) {
   into->flows = SatAdd(into->flows, from.flows);
   AddNamedCounts(&into->protocols, from.protocols);
   AddNamedCounts(&into->unknown, from.unknown);
+  AddNamedCounts(&into->server_names, from.server_names);
+  // A record keeps at most kMaxNamedCounts names of each kind: the largest counts.
+  for (NamedCounts* c : {&into->protocols, &into->unknown, &into->server_names}) {
+    if (c->size() <= kMaxNamedCountsPerRecord) continue;
+    std::sort(c->begin(), c->end(),
+              [](const auto& a, const auto& b) { return a.second > b.second; });
+    c->resize(kMaxNamedCountsPerRecord);
+    std::sort(c->begin(), c->end());
+  }
   return Status::Ok();
 }
 

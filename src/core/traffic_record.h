@@ -14,7 +14,8 @@
 
 namespace portatlas {
 
-// Named counts, sorted by name, names distinct.
+// Named counts, sorted by name, names distinct; at most kMaxNamedCountsPerRecord in a record.
+inline constexpr size_t kMaxNamedCountsPerRecord = 64;
 using NamedCounts = std::vector<std::pair<std::string, uint64_t>>;
 
 struct TrafficRecord {
@@ -26,10 +27,11 @@ struct TrafficRecord {
   uint64_t bytes_out = 0;
   uint64_t packets_in = 0;
   uint64_t packets_out = 0;
-  uint64_t flows = 0;     // flows from clients to the server
-  std::string sources;    // distinct internet sources: DistinctCount::Serialize
-  NamedCounts protocols;  // application protocol ("TLS", "SSH", "Unknown", ...) -> bytes
-  NamedCounts unknown;    // why unidentified ("no_payload", ...) -> flows
+  uint64_t flows = 0;        // flows from clients to the server
+  std::string sources;       // distinct internet sources: DistinctCount::Serialize
+  NamedCounts protocols;     // application protocol ("TLS", "SSH", "Unknown", ...) -> bytes
+  NamedCounts unknown;       // why unidentified ("no_payload", ...) -> flows
+  NamedCounts server_names;  // TLS SNI / HTTP Host / DNS name seen -> flows (pcap input only)
 };
 
 // Adds b's counts into a, keeping it sorted by name (counts saturate at UINT64_MAX).

@@ -35,9 +35,9 @@ bool Before(const TrafficRecord& a, const TrafficRecord& b) {
 
 FlowLabel ExportedFlowLabel(const FlowRecord& f) {
   if (f.ip_proto == kIpProtoTcp && f.tcp_flags != 0 && (f.tcp_flags & kTcpAck) == 0) {
-    return {kUnknownProtocol, "tcp_not_establish"};
+    return {kUnknownProtocol, "tcp_not_establish", ""};
   }
-  return {kUnknownProtocol, "no_payload"};
+  return {kUnknownProtocol, "no_payload", ""};
 }
 
 size_t Aggregator::KeyHash::operator()(const Key& k) const {
@@ -97,6 +97,7 @@ void Aggregator::Add(const FlowRecord& f, const FlowLabel& label, int64_t now_ms
     if (label.protocol == kUnknownProtocol && !label.unknown_reason.empty()) {
       AddCount(r.unknown, label.unknown_reason, 1);
     }
+    if (!label.server_name.empty()) AddCount(r.server_names, label.server_name.substr(0, 255), 1);
   }
 }
 
@@ -107,6 +108,7 @@ std::vector<TrafficRecord> Aggregator::Drain() {
     e.record.sources = e.sources.Serialize();
     std::sort(e.record.protocols.begin(), e.record.protocols.end());
     std::sort(e.record.unknown.begin(), e.record.unknown.end());
+    std::sort(e.record.server_names.begin(), e.record.server_names.end());
     out.push_back(std::move(e.record));
   }
   entries_.clear();

@@ -3,8 +3,9 @@
 // server to a client add to bytes_out/packets_out; records towards the server add to
 // bytes_in/packets_in and count one flow each (a biflow record does both). Every flow's bytes
 // (both directions) go to its application protocol; a flow counted whose protocol is "Unknown"
-// also counts its reason. Flows of other IP protocols, and flows between two non-internet
-// addresses, are counted in stats() and not aggregated.
+// also counts its reason, one with a server name (SNI, Host) counts it in server_names. Flows of
+// other IP protocols, and flows between two non-internet addresses, are counted in stats() and not
+// aggregated.
 //
 // Not thread-safe: one aggregator per collecting thread; Drain hands over what it holds.
 #ifndef PORTATLAS_FLOW_AGGREGATOR_H_
@@ -30,6 +31,7 @@ inline constexpr std::string_view kUnknownProtocol = "Unknown";
 struct FlowLabel {
   std::string_view protocol = kUnknownProtocol;
   std::string_view unknown_reason;  // when protocol is Unknown: no_payload, tcp_not_establish, ...
+  std::string_view server_name;     // the TLS SNI, HTTP Host or DNS name seen; "" when none
 };
 
 // The label of a flow an exporter reported (no payload seen): tcp_not_establish when its TCP

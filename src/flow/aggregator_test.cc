@@ -32,7 +32,7 @@ FlowRecord Flow(const char* src, uint16_t sport, const char* dst, uint16_t dport
 
 TEST(AggregatorTest, BothDirectionsOfAConnectionLandOnTheServerPort) {
   Aggregator a(TestInternet(), std::make_shared<WellKnownPorts>());
-  const FlowLabel tls{"TLS", ""};
+  const FlowLabel tls{"TLS", "", ""};
   a.Add(Flow("198.19.0.1", 40000, "198.18.0.2", 443, 500, 5), tls, 0);
   a.Add(Flow("198.18.0.2", 443, "198.19.0.1", 40000, 7000, 6), tls, 0);
   a.Add(Flow("198.19.0.7", 40001, "198.18.0.2", 443, 100, 2), tls, 0);
@@ -54,7 +54,7 @@ TEST(AggregatorTest, BothDirectionsOfAConnectionLandOnTheServerPort) {
 
 TEST(AggregatorTest, HoursInternalFlowsAndOtherProtocolsAreKeptApart) {
   Aggregator a(TestInternet(), std::make_shared<WellKnownPorts>());
-  const FlowLabel ssh{"SSH", ""};
+  const FlowLabel ssh{"SSH", "", ""};
   a.Add(Flow("198.19.0.1", 40000, "198.18.0.2", 22, 1, 1, kHour + 10), ssh, 0);
   a.Add(Flow("198.19.0.1", 40000, "198.18.0.2", 22, 1, 1, kHour + kHourMs), ssh, 0);
   a.Add(Flow("198.18.0.9", 40000, "198.18.0.2", 22, 1, 1), ssh, 0);  // not internet

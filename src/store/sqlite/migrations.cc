@@ -98,7 +98,7 @@ CREATE TABLE scan_records(
 )sql",
     // 4: the traffic view (docs/traffic.md). A record per (project, granularity: 0 hour, 1
     // day, server address, protocol, port, bucket start); ip_key orders addresses as in
-    // scan_records. protocols and unknown are JSON objects of names and counts; sources a
+    // scan_records. protocols, unknown and server_names are JSON objects of names and counts; sources a
     // DistinctCount text. traffic_batches holds the names of applied collector batches.
     R"sql(
 CREATE TABLE traffic(
@@ -106,6 +106,7 @@ CREATE TABLE traffic(
   port INTEGER NOT NULL, bucket INTEGER NOT NULL, ip TEXT NOT NULL, bytes_in INTEGER NOT NULL,
   bytes_out INTEGER NOT NULL, packets_in INTEGER NOT NULL, packets_out INTEGER NOT NULL,
   flows INTEGER NOT NULL, sources TEXT NOT NULL, protocols TEXT NOT NULL, unknown TEXT NOT NULL,
+  server_names TEXT NOT NULL,
   PRIMARY KEY(project, granularity, ip_key, proto, port, bucket)) WITHOUT ROWID;
 CREATE INDEX traffic_by_bucket ON traffic(granularity, bucket);
 CREATE TABLE traffic_batches(

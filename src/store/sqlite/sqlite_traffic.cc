@@ -13,7 +13,7 @@ namespace {
 
 constexpr const char* kColumns =
     "ip_key, proto, port, bucket, bytes_in, bytes_out, packets_in, packets_out, flows, sources, "
-    "protocols, unknown";
+    "protocols, unknown, server_names";
 
 int64_t Stored(uint64_t v) { return static_cast<int64_t>(std::min<uint64_t>(v, INT64_MAX)); }
 uint64_t Loaded(int64_t v) { return v < 0 ? 0 : static_cast<uint64_t>(v); }
@@ -38,9 +38,11 @@ Result<TrafficRecord> ReadTraffic(const Stmt& s) {
   r.sources = s.Text(9);
   auto protocols = ParseNamedCountsJson(s.View(10));
   auto unknown = ParseNamedCountsJson(s.View(11));
-  if (!protocols || !unknown) return InternalError("traffic: damaged protocol counts");
+  auto names = ParseNamedCountsJson(s.View(12));
+  if (!protocols || !unknown || !names) return InternalError("traffic: damaged named counts");
   r.protocols = std::move(*protocols);
   r.unknown = std::move(*unknown);
+  r.server_names = std::move(*names);
   return r;
 }
 
@@ -86,14 +88,14 @@ Status UpsertTraffic(SqliteDb& db, std::string_view project, TrafficGranularity 
                      const TrafficRecord& r) {
   PA_ASSIGN_OR_RETURN(
       s, db.Cached(fmt::format("INSERT OR REPLACE INTO traffic(project, granularity, ip, {}) "
-                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                               "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                kColumns)));
   s->Bind(1, project).Bind(2, static_cast<int64_t>(granularity)).Bind(3, r.ip.ToString());
   s->BindBlob(4, IpSortKey(r.ip)).Bind(5, ProtoName(r.proto)).Bind(6, r.port);
   s->Bind(7, r.bucket_ms).Bind(8, Stored(r.bytes_in)).Bind(9, Stored(r.bytes_out));
   s->Bind(10, Stored(r.packets_in)).Bind(11, Stored(r.packets_out)).Bind(12, Stored(r.flows));
   s->Bind(13, r.sources).Bind(14, NamedCountsJson(r.protocols));
-  s->Bind(15, NamedCountsJson(r.unknown));
+  s->Bind(15, NamedCountsJson(r.unknown)).Bind(16, NamedCountsJson(r.server_names));
   Status st = s->Run();
   s->Reset();
   return st;
