@@ -68,12 +68,12 @@ std::string NdpiClassifier::NameOf(uint16_t master, uint16_t app) const {
   return name != nullptr ? name : "";
 }
 
-NdpiClassifier::Result NdpiClassifier::Finish(Flow& flow) {
+NdpiClassifier::Result NdpiClassifier::Finish(Flow& flow, bool guess) {
   Result r;
   if (flow.f_ == nullptr) return r;
   if (flow.app_ == NDPI_PROTOCOL_UNKNOWN && flow.master_ == NDPI_PROTOCOL_UNKNOWN) {
     uint8_t guessed = 0;
-    const ndpi_protocol p = ndpi_detection_giveup(mod_, flow.f_, 0, &guessed);
+    const ndpi_protocol p = ndpi_detection_giveup(mod_, flow.f_, guess ? 1 : 0, &guessed);
     flow.master_ = p.master_protocol;
     flow.app_ = p.app_protocol;
   }

@@ -51,9 +51,10 @@ class NdpiClassifier {
 
   // Feeds one packet of the flow (its IP header onwards, as captured).
   void Process(Flow& flow, std::span<const uint8_t> l3, int64_t time_ms);
-  // The flow's result; gives up on detection (without guessing from the port) if nDPI is not
-  // done yet. The flow's state is released.
-  Result Finish(Flow& flow);
+  // The flow's result; gives up on detection if nDPI is not done yet, then, with `guess`, takes
+  // nDPI's guess (from the port: its "match by port", what ndpiReader reports too) when
+  // dissection found nothing. The flow's state is released.
+  Result Finish(Flow& flow, bool guess);
 
  private:
   NdpiClassifier() = default;

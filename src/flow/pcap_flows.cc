@@ -115,7 +115,8 @@ bool FlowBuilder::Expired(const State& s, int64_t now_ms) const {
 }
 
 void FlowBuilder::End(State& s) {
-  const NdpiClassifier::Result id = dpi_.Finish(s.dpi);
+  // nDPI's port guess only for a flow that carried payload: a bare handshake stays no_payload.
+  const NdpiClassifier::Result id = dpi_.Finish(s.dpi, s.payload[0] + s.payload[1] > 0);
   FlowRecord f;
   f.src = s.init;
   f.dst = s.resp;

@@ -5,7 +5,9 @@
 // active timeout (30 min), 5 s after a RST or a FIN from each side, or at the end of the input;
 // each end emits one FlowRecord (src the initiator, forward and reverse counters) with its label.
 //
-// The label: nDPI's protocol when it identified one; else "Unknown" with the reason Cloud
+// The label: nDPI's protocol when it identified one (by dissection, or for a flow that carried
+// payload nDPI could not dissect, by its port guess, as ndpiReader reports it); else "Unknown"
+// with the reason Cloud
 // Firewall's DPI reports (its app_dpi_state): tcp_not_establish for TCP whose handshake never
 // completed (SYNs only, or a SYN answered by no ACK), no_payload when no packet carried
 // transport payload, unknown_strict when payload went both ways and nDPI still did not know it,
