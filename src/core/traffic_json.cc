@@ -150,7 +150,8 @@ Result<NamedCounts> ParseNamedCountsJson(std::string_view text) {
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError() || !doc.IsObject()) return ParseError("named counts: not an object");
   NamedCounts out;
-  for (const auto& m : doc.GetObject()) {
+  const JsonValue& root = doc;  // const iterators: RapidJSON's mixed ones compare ambiguously
+  for (const auto& m : root.GetObject()) {
     if (!m.value.IsUint64()) return ParseError("named counts: a count is not a number");
     AddNamedCounts(
         &out, {{std::string(m.name.GetString(), m.name.GetStringLength()), m.value.GetUint64()}});

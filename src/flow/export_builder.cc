@@ -113,7 +113,7 @@ std::vector<uint8_t> ExportBuilder::Finish() const {
 }
 
 std::vector<uint8_t> BuildV5(uint32_t unix_secs, uint32_t sys_uptime_ms, uint32_t sequence,
-                             uint16_t sampling_interval, std::initializer_list<V5Record> records) {
+                             uint16_t sampling_interval, const std::vector<V5Record>& records) {
   std::vector<uint8_t> b;
   Put(b, 5, 2);
   Put(b, records.size(), 2);

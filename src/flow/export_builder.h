@@ -65,7 +65,7 @@ struct V5Record {
   uint32_t last_uptime_ms = 0;
 };
 std::vector<uint8_t> BuildV5(uint32_t unix_secs, uint32_t sys_uptime_ms, uint32_t sequence,
-                             uint16_t sampling_interval, std::initializer_list<V5Record> records);
+                             uint16_t sampling_interval, const std::vector<V5Record>& records);
 
 }  // namespace portatlas::flow
 
