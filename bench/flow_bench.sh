@@ -5,8 +5,9 @@
 # speed for SECONDS; each collector gets a 32 MiB receive buffer. Prints per collector and
 # version the records it decoded, the records per second of the sending time, what it lost
 # (sent - decoded), and portatlas' ratio to each peer. Then the pcap path: the testbed capture
-# (made as flow_acceptance.sh makes it) read LOOPS times by `portatlas flow --pcap` (nDPI on)
-# and by ndpiReader -l LOOPS, packets per second each.
+# (made as flow_acceptance.sh makes it) in LOOPS copies, each from another client address, read
+# by one `portatlas flow --pcap` (nDPI on), and the capture by ndpiReader -l LOOPS (which runs
+# its detection over the file LOOPS times, from scratch each time), packets per second each.
 #
 #   bench/flow_bench.sh [PORTATLAS_BIN] [FLOW_SENDER_BIN]
 #
@@ -23,7 +24,7 @@ sender="$(realpath "${2:-$root/build/release/bench/flow_sender}")"
 secs="${SECONDS_PER_RUN:-5}"
 loops="${LOOPS:-200}"
 [ -x "$bin" ] && [ -x "$sender" ] || { echo "flow_bench: need $bin and $sender" >&2; exit 2; }
-for p in nfcapd nfacctd taskset; do
+for p in nfcapd nfacctd taskset tcprewrite ndpiReader; do
   command -v "$p" >/dev/null || { echo "flow_bench: $p is missing (scripts/setup)" >&2; exit 2; }
 done
 work="$(mktemp -d)"
@@ -106,7 +107,7 @@ for v in 9 10; do
   done
   for peer in nfcapd nfacctd; do
     printf '  %-10s portatlas / %s: %sx\n' "$vname" "$peer" \
-      "$(awk -v a="${rate[portatlas]}" -v b="${rate[$peer]}" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+      "$(awk -v a="${rate[portatlas]}" -v b="${rate[$peer]}" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
     [ "${rate[portatlas]}" -gt "${rate[$peer]}" ] || met=0
   done
   [ "${rate[portatlas]}" -ge 2000000 ] || met=0
@@ -132,8 +133,16 @@ if [ "${PCAP:-1}" = 1 ]; then
   kill -INT "$tpid"
   wait "$tpid" || true
   frames=$(tcpdump -r "$cap" -nn 2>/dev/null | wc -l)
+  # LOOPS copies of the capture, each from another client address (198.19.1.0/24 and up, by
+  # tcprewrite), so that every copy is new flows for nDPI to identify, not more packets of
+  # flows it is done with.
   files=()
-  for _ in $(seq "$loops"); do files+=(--pcap "$cap"); done
+  for i in $(seq "$loops"); do
+    c="198.19.$((1 + i / 250)).$((1 + i % 250))"
+    tcprewrite --srcipmap="198.19.0.1/32:$c/32" --dstipmap="198.19.0.1/32:$c/32" \
+      --infile="$cap" --outfile="$work_outer/copy$i.pcap"
+    files+=(--pcap "$work_outer/copy$i.pcap")
+  done
   t0=$(date +%s%N)
   taskset -c 1 "$bin" flow "${files[@]}" --output /dev/null --internet 198.19.0.0/16 2>/dev/null
   t1=$(date +%s%N)
@@ -143,7 +152,7 @@ if [ "${PCAP:-1}" = 1 ]; then
   peer=$(awk -v f="$frames" -v l="$loops" -v t=$((t2 - t1)) 'BEGIN { printf "%.0f", f * l / (t / 1e9) }')
   printf '  pcap       portatlas --pcap (nDPI)  %d frames x %d: %9d packets/s\n' "$frames" "$loops" "$ours"
   printf '  pcap       ndpiReader -l %d          %d frames x %d: %9d packets/s\n' "$loops" "$frames" "$loops" "$peer"
-  printf '  pcap       portatlas / ndpiReader: %sx\n' "$(awk -v a="$ours" -v b="$peer" 'BEGIN { printf "%.2f", b > 0 ? a / b : 0 }')"
+  printf '  pcap       portatlas / ndpiReader: %sx\n' "$(awk -v a="$ours" -v b="$peer" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')"
 fi
 
 if [ "$met" = 1 ]; then echo "flow_bench: target met"; exit 0; fi

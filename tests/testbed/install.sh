@@ -20,7 +20,7 @@ packages=(
   # peer scanners for later side-by-side benchmarks
   nmap ndiff masscan
   # the traffic view: a real NetFlow/IPFIX exporter, the peer collectors, capture replay
-  softflowd nfdump pmacct tcpreplay tcpdump
+  softflowd nfdump pmacct tcpreplay tcpdump libndpi-bin   # ndpiReader: the pcap path's peer
 )
 
 log() { printf 'testbed/install.sh: %s\n' "$*" >&2; }
