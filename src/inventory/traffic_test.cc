@@ -48,8 +48,10 @@ class TrafficTest : public ::testing::Test {
 };
 
 TEST_F(TrafficTest, ABatchCountsOnceInItsHourAndItsDay) {
-  TrafficBatch b{"c1", 1, {Record(kDay0 + kHourMs, 100, "198.19.0.1"),
-                           Record(kDay0 + 5 * kHourMs, 50, "198.19.0.2")}};
+  TrafficBatch b{
+      "c1",
+      1,
+      {Record(kDay0 + kHourMs, 100, "198.19.0.1"), Record(kDay0 + 5 * kHourMs, 50, "198.19.0.2")}};
   auto first = ApplyTrafficBatch(store(), "p", b, kDay0);
   ASSERT_TRUE(first) << first.error().ToString();
   EXPECT_FALSE(first->duplicate);

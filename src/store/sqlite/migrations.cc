@@ -98,8 +98,8 @@ CREATE TABLE scan_records(
 )sql",
     // 4: the traffic view (docs/traffic.md). A record per (project, granularity: 0 hour, 1
     // day, server address, protocol, port, bucket start); ip_key orders addresses as in
-    // scan_records. protocols, unknown and server_names are JSON objects of names and counts; sources a
-    // DistinctCount text. traffic_batches holds the names of applied collector batches.
+    // scan_records. protocols, unknown and server_names are JSON objects of names and counts;
+    // sources a DistinctCount text. traffic_batches holds the names of applied collector batches.
     R"sql(
 CREATE TABLE traffic(
   project TEXT NOT NULL, granularity INTEGER NOT NULL, ip_key BLOB NOT NULL, proto TEXT NOT NULL,
