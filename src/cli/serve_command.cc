@@ -22,6 +22,7 @@
 #include "core/log.h"
 #include "core/text.h"
 #include "inventory/ingestor.h"
+#include "inventory/traffic.h"
 
 namespace portatlas::cli {
 namespace {
@@ -36,6 +37,7 @@ struct ServeArgs {
   int threads = 0;                     // one per CPU
   int max_connections = 0;             // 0: the descriptor limit less a reserve
   int max_connections_per_source = 0;  // 0: a quarter of max_connections
+  inventory::TrafficRetention traffic;
 };
 
 // Applies a TOML config file; flags given on the command line win (`given` names them).
@@ -47,8 +49,14 @@ Status ApplyConfig(const std::string& path, const std::set<std::string>& given, 
   if (!IsValidUtf8(*raw)) return InvalidArgument(fmt::format("config {}: not valid UTF-8", path));
   try {
     const toml::value root = toml::parse(text, path);
-    static const std::set<std::string> kKeys = {"listen",  "data_dir", "db",
-                                                "threads", "risk_kb",  "services"};
+    static const std::set<std::string> kKeys = {"listen",
+                                                "data_dir",
+                                                "db",
+                                                "threads",
+                                                "risk_kb",
+                                                "services",
+                                                "traffic_hourly_days",
+                                                "traffic_daily_days"};
     for (const auto& [key, value] : root.as_table()) {
       if (!kKeys.contains(key))
         return InvalidArgument(fmt::format("{}: unknown key '{}'", path, key));
@@ -65,6 +73,13 @@ Status ApplyConfig(const std::string& path, const std::set<std::string>& given, 
       a->threads = toml::find<int>(root, "threads");
       if (a->threads < 0 || a->threads > 256)
         return InvalidArgument(path + ": threads must be 0-256");
+    }
+    for (const auto& [key, out] : {std::pair{"traffic_hourly_days", &a->traffic.hourly_days},
+                                   std::pair{"traffic_daily_days", &a->traffic.daily_days}}) {
+      if (!root.contains(key) || given.contains(key)) continue;
+      *out = toml::find<int64_t>(root, key);
+      if (*out < 1 || *out > 3650)
+        return InvalidArgument(fmt::format("{}: {} must be 1-3650", path, key));
     }
   } catch (const std::exception& e) {
     return InvalidArgument(fmt::format("config {}: {}", path, e.what()));
@@ -113,6 +128,7 @@ int RunServe(ServeArgs a, const std::set<std::string>& given) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   inventory::Ingestor ingestor(*dir->store, *kb, services);
+  inventory::TrafficRetentionLoop retention(*dir->store, a.traffic);
   api::Authenticator auth(*dir->store, dir->box, [] { return std::chrono::system_clock::now(); });
   api::ApiService service(*dir->store, ingestor, auth);
   api::HttpServerOptions http_options;
@@ -167,10 +183,19 @@ void AddServeCommand(CLI::App& app) {
   cmd->add_option("--threads", args->threads, "HTTP I/O threads (0: one per CPU)")
       ->check(CLI::Range(0, 256))
       ->capture_default_str();
+  cmd->add_option("--traffic-hourly-days", args->traffic.hourly_days,
+                  "Days the traffic view keeps hourly records")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
+  cmd->add_option("--traffic-daily-days", args->traffic.daily_days,
+                  "Days the traffic view keeps daily records")
+      ->check(CLI::Range(1, 3650))
+      ->capture_default_str();
   cmd->callback([args, cmd] {
     StartLogging("serve", true);
     std::set<std::string> given;
-    for (const char* name : {"listen", "data-dir", "db", "threads", "risk-kb", "services"}) {
+    for (const char* name : {"listen", "data-dir", "db", "threads", "risk-kb", "services",
+                             "traffic-hourly-days", "traffic-daily-days"}) {
       if (cmd->count(std::string("--") + name) > 0) {
         std::string key = name;
         std::replace(key.begin(), key.end(), '-', '_');

@@ -3,8 +3,11 @@
 #ifndef PORTATLAS_INVENTORY_TRAFFIC_H_
 #define PORTATLAS_INVENTORY_TRAFFIC_H_
 
+#include <condition_variable>
 #include <cstdint>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
 #include "core/status.h"
 #include "core/traffic_json.h"
@@ -36,6 +39,26 @@ Result<TrafficApplied> ApplyTrafficBatch(store::Store& store, std::string_view p
 // Deletes what `retention` no longer keeps at `now_ms`; returns rows deleted.
 Result<int64_t> PruneTraffic(store::Store& store, const TrafficRetention& retention,
                              int64_t now_ms);
+
+// Runs PruneTraffic when made and every `every_ms` after, on a thread of its own, until it is
+// destroyed; failures are logged and retried at the next round.
+class TrafficRetentionLoop {
+ public:
+  TrafficRetentionLoop(store::Store& store, TrafficRetention retention,
+                       int64_t every_ms = 3'600'000);
+  ~TrafficRetentionLoop();
+  TrafficRetentionLoop(const TrafficRetentionLoop&) = delete;
+  TrafficRetentionLoop& operator=(const TrafficRetentionLoop&) = delete;
+
+ private:
+  store::Store& store_;
+  TrafficRetention retention_;
+  int64_t every_ms_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;  // last: started after everything it reads
+};
 
 }  // namespace portatlas::inventory
 

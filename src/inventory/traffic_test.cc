@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "core/distinct_count.h"
 #include "store/sqlite/temp_sqlite_store.h"
@@ -87,6 +89,23 @@ TEST_F(TrafficTest, RetentionKeepsHoursForThirtyDaysAndDaysForFourHundred) {
   EXPECT_EQ(List(store::TrafficGranularity::kDay).size(), 1u);
   ASSERT_TRUE(PruneTraffic(store(), keep, kDay0 + 401 * kDayMs));
   EXPECT_EQ(List(store::TrafficGranularity::kDay).size(), 0u);
+}
+
+TEST_F(TrafficTest, TheRetentionLoopPrunesWhenItStarts) {
+  const int64_t long_ago = kDay0 - 500 * kDayMs;  // older than any retention
+  TrafficBatch b{"c1", 1, {Record(long_ago, 1, "198.19.0.1")}};
+  ASSERT_TRUE(ApplyTrafficBatch(store(), "p", b, kDay0));
+  ASSERT_EQ(List(store::TrafficGranularity::kDay).size(), 1u);
+  {
+    TrafficRetentionLoop loop(store(), TrafficRetention{}, 3'600'000);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!List(store::TrafficGranularity::kDay).empty() &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }  // and stops without waiting for its hour
+  EXPECT_TRUE(List(store::TrafficGranularity::kDay).empty());
+  EXPECT_TRUE(List(store::TrafficGranularity::kHour).empty());
 }
 
 }  // namespace
