@@ -66,6 +66,8 @@ ApiService::ApiService(store::Store& store, inventory::Ingestor& ingestor,
           false));
   Add("GET", "/v1/traffic", NativeErrorResponse, query,
       Authenticated([this](const Request& r) { return native::ListTraffic(store_, r); }, false));
+  Add("GET", "/v1/listeners", NativeErrorResponse, query,
+      Authenticated([this](const Request& r) { return native::ListListeners(store_, r); }, false));
   const struct {
     const char* method;
     const char* pattern;

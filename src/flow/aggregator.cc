@@ -65,7 +65,7 @@ void Aggregator::Add(const FlowRecord& f, const FlowLabel& label, int64_t now_ms
     return;
   }
   const Proto proto = f.ip_proto == kIpProtoTcp ? Proto::kTcp : Proto::kUdp;
-  const Orientation o = Orient(f, proto, *listeners_, *well_known_);
+  const Orientation o = Orient(f, proto, *listeners_, *well_known_, internet_.get());
   const IpAddr& client = o.server_is_dst ? f.src : f.dst;
   if (!internet_->IsInternet(client)) {
     ++stats_.not_internet;

@@ -84,7 +84,7 @@ bool InternetRanges::IsInternet(const IpAddr& ip) const {
 }
 
 Orientation Orient(const FlowRecord& f, Proto proto, const ListenerSet& listeners,
-                   const WellKnownPorts& well_known) {
+                   const WellKnownPorts& well_known, const InternetRanges* internet) {
   const auto pick = [&](bool dst_passes, bool src_passes, ServerRule rule) {
     if (dst_passes != src_passes) return Orientation{dst_passes, rule};
     return Orientation{f.dst_port <= f.src_port, rule};  // both: the lower port, then dst
@@ -95,6 +95,10 @@ Orientation Orient(const FlowRecord& f, Proto proto, const ListenerSet& listener
   const bool dst_known = well_known.Contains(proto, f.dst_port);
   const bool src_known = well_known.Contains(proto, f.src_port);
   if (dst_known || src_known) return pick(dst_known, src_known, ServerRule::kWellKnown);
+  if (internet != nullptr) {
+    const bool dst_outside = internet->IsInternet(f.dst);
+    if (dst_outside != internet->IsInternet(f.src)) return {!dst_outside, ServerRule::kInside};
+  }
   return {f.dst_port <= f.src_port, ServerRule::kLowerPort};
 }
 

@@ -6,7 +6,9 @@
 //   2. else the endpoint on a well-known port: below 1024, or named in the services database
 //      and below 32768 (Linux's ephemeral range starts there, so a client's port is not taken
 //      for a service);
-//   3. else the endpoint on the lower port.
+//   3. else, when exactly one endpoint is on the internet, the other one: the inventory's
+//      servers are inside (a passive FTP data port above the client's port is still ours);
+//   4. else the endpoint on the lower port.
 // When both endpoints pass the same rule, the lower port wins, and on equal ports the
 // destination.
 //
@@ -72,7 +74,7 @@ class InternetRanges {
 // The special-purpose ranges alone (for tests and documentation).
 AddrSet SpecialPurposeRanges();
 
-enum class ServerRule : uint8_t { kListener = 1, kWellKnown = 2, kLowerPort = 3 };
+enum class ServerRule : uint8_t { kListener = 1, kWellKnown = 2, kInside = 3, kLowerPort = 4 };
 
 struct Orientation {
   bool server_is_dst = true;
@@ -80,8 +82,9 @@ struct Orientation {
 };
 
 // The orientation of a TCP or UDP flow (other protocols have no ports; callers skip them).
+// Without `internet`, rule 3 is skipped.
 Orientation Orient(const FlowRecord& f, Proto proto, const ListenerSet& listeners,
-                   const WellKnownPorts& well_known);
+                   const WellKnownPorts& well_known, const InternetRanges* internet = nullptr);
 
 }  // namespace portatlas::flow
 

@@ -73,5 +73,26 @@ TEST(ClassifyTest, WellKnownPortsThenTheLowerPort) {
   EXPECT_FALSE(o.server_is_dst);
 }
 
+TEST(ClassifyTest, WithoutAPortRuleTheEndpointInsideIsTheServer) {
+  const ListenerSet none;
+  const WellKnownPorts wk;
+  AddrSet internet;
+  internet.Add(**ParseAddrRange("198.19.0.0/16"));
+  const InternetRanges ranges(internet, AddrSet());
+  // A passive FTP data connection: the server's port is above the client's.
+  auto o = Orient(Flow("198.19.0.1", 33000, "198.18.0.2", 50725), Proto::kTcp, none, wk, &ranges);
+  EXPECT_TRUE(o.server_is_dst);
+  EXPECT_EQ(o.rule, ServerRule::kInside);
+  o = Orient(Flow("198.18.0.2", 50725, "198.19.0.1", 33000), Proto::kTcp, none, wk, &ranges);
+  EXPECT_FALSE(o.server_is_dst);
+  // Both inside, or both outside: the lower port again.
+  o = Orient(Flow("198.18.0.3", 33000, "198.18.0.2", 50725), Proto::kTcp, none, wk, &ranges);
+  EXPECT_FALSE(o.server_is_dst);
+  EXPECT_EQ(o.rule, ServerRule::kLowerPort);
+  // A well-known port still wins over it.
+  o = Orient(Flow("198.19.0.1", 53, "198.18.0.2", 50725), Proto::kUdp, none, wk, &ranges);
+  EXPECT_FALSE(o.server_is_dst);
+}
+
 }  // namespace
 }  // namespace portatlas::flow

@@ -17,6 +17,7 @@
 #include "core/traffic_json.h"
 #include "flow/aggregator.h"
 #include "flow/decoder.h"
+#include "flow/listener_feed.h"
 #include "flow/ndpi_classifier.h"
 #include "flow/pcap_flows.h"
 #include "flow/pcap_input.h"
@@ -122,6 +123,7 @@ struct Shared {
   std::shared_ptr<const InternetRanges> internet;
   std::shared_ptr<const WellKnownPorts> well_known;
   Outlet outlet;
+  std::unique_ptr<ListenerFeed> listeners;  // with --server
   std::atomic<bool> stop{false};
   int64_t flush_interval_ms = 10'000;
 };
@@ -142,8 +144,13 @@ void ReceiveLoop(Shared& shared, UdpReceiver& rx, const std::string& where) {
   Aggregator agg(shared.internet, shared.well_known);
   std::vector<FlowRecord> flows;
   int64_t last_flush = NowMs();
+  int64_t last_listeners = 0;
   uint64_t drops_reported = 0;
   while (!shared.stop.load()) {
+    if (shared.listeners && NowMs() - last_listeners >= 1000) {
+      agg.SetListeners(shared.listeners->Current());
+      last_listeners = NowMs();
+    }
     auto n = rx.Receive(200, [&](const IpAddr& from, std::span<const uint8_t> d) {
       flows.clear();
       const int64_t now = NowMs();
@@ -213,6 +220,17 @@ int RunCollector(const CollectorOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   if (Status st = shared.outlet.Open(o); !st.ok()) return fail(st);
+  if (!o.server.empty() && !o.listen.empty()) {
+    // A client of its own (HttpClient is one call at a time; the shipper has the other), owned
+    // by the feed's function so that it outlives the feed's thread.
+    auto url = net::ParseServerUrl(o.server);
+    if (!url) return fail(url.error());
+    auto client = net::HttpClient::Create(*url, o.token);
+    if (!client) return fail(client.error());
+    std::shared_ptr<net::HttpClient> c = std::move(*client);
+    shared.listeners = std::make_unique<ListenerFeed>(
+        [c] { return c->Call("GET", "/v1/listeners", ""); }, o.listeners_interval_ms);
+  }
   if (!o.pcap_files.empty()) {
     if (Status st = RunPcap(o, shared); !st.ok()) return fail(st);
   } else {

@@ -2,10 +2,12 @@
 // v5/v9 and IPFIX on UDP (one thread, decoder and aggregator per --listen), or reads pcap files
 // (pcap_flows.h), aggregates the flows of internet clients into hourly TrafficRecords, and every
 // flush interval hands them to the shipper (--server) and/or writes them as JSON lines
-// (--output). It runs until SIGTERM or SIGINT (or, for files, their end), then flushes what it
-// holds and waits a bounded while for the server to acknowledge it; what is left stays in the
-// spool for the next start. Counters (datagrams, flows, damaged datagrams, kernel drops, lost
-// sequence numbers, held and dropped template-less data) are logged at each flush.
+// (--output). With --server it also fetches the inventory's known listeners every 5 minutes
+// (listener_feed.h), the first rule of which side is the server. It runs until SIGTERM or SIGINT
+// (or, for files, their end), then flushes what it holds and waits a bounded while for the server
+// to acknowledge it; what is left stays in the spool for the next start. Counters (datagrams,
+// flows, damaged datagrams, kernel drops, lost sequence numbers, held and dropped template-less
+// data) are logged at each flush.
 #ifndef PORTATLAS_FLOW_COLLECTOR_H_
 #define PORTATLAS_FLOW_COLLECTOR_H_
 
@@ -27,7 +29,8 @@ struct CollectorOptions {
   std::string services_path = "/etc/services";
   int rcvbuf_bytes = 32 << 20;
   int64_t flush_interval_ms = 10'000;
-  int64_t drain_timeout_ms = 10'000;  // at exit, how long to wait for acknowledgements
+  int64_t drain_timeout_ms = 10'000;        // at exit, how long to wait for acknowledgements
+  int64_t listeners_interval_ms = 300'000;  // GET /v1/listeners (with --server)
 };
 
 // Returns the process's exit status: 0 after a clean stop, 1 on a setup error (logged).

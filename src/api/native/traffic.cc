@@ -6,6 +6,7 @@
 #include "api/hss/params.h"
 #include "core/json_writer.h"
 #include "core/traffic_json.h"
+#include "inventory/listeners.h"
 #include "inventory/traffic.h"
 
 namespace portatlas::api::native {
@@ -55,6 +56,34 @@ Result<Response> ListTraffic(store::Store& store, const Request& req) {
   w.Key("records");
   w.StartArray();
   for (const TrafficRecord& r : records) WriteTrafficRecord(w, r, TrafficForm::kAnswer);
+  w.EndArray();
+  w.EndObject();
+  return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));
+}
+
+Result<Response> ListListeners(store::Store& store, const Request& req) {
+  const hss::Params p(req);
+  PA_ASSIGN_OR_RETURN(limit, p.Int("limit", 1, 1'000'000));
+  PA_ASSIGN_OR_RETURN(listeners,
+                      inventory::KnownListeners(store, req.principal->project, req.principal->eps,
+                                                static_cast<size_t>(limit.value_or(100'000))));
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("listeners");
+  w.StartArray();
+  for (const inventory::Listener& l : listeners) {
+    w.StartObject();
+    w.Key("ip");
+    w.String(l.ip.ToString());
+    w.Key("protocol");
+    w.String(std::string(ProtoName(l.proto)));
+    w.Key("port");
+    w.Uint(l.port);
+    w.Key("source");
+    w.String(l.from_scan ? "scan" : "agent");
+    w.EndObject();
+  }
   w.EndArray();
   w.EndObject();
   return JsonResponse(200, std::string(buf.GetString(), buf.GetSize()));

@@ -4,6 +4,9 @@
 //   GET  /v1/traffic?granularity=hour|day&from=MS&to=MS&ip=&protocol=tcp|udp&port=&limit=
 //                             {"granularity", "records": [...]} in (ip, protocol, port, bucket)
 //                             order; from/to bound bucket starts, [from, to).
+//   GET  /v1/listeners?limit=  the listening endpoints the inventory knows (inventory/
+//                             listeners.h), for the collectors' server-side rule:
+//                             {"listeners": [{"ip", "protocol", "port", "source": "agent"|"scan"}]}
 #ifndef PORTATLAS_API_NATIVE_TRAFFIC_H_
 #define PORTATLAS_API_NATIVE_TRAFFIC_H_
 
@@ -18,6 +21,7 @@ namespace portatlas::api::native {
 // (kInvalidArgument naming it), the store's.
 Result<Response> IngestTraffic(store::Store& store, const Request& req, int64_t now_ms);
 Result<Response> ListTraffic(store::Store& store, const Request& req);
+Result<Response> ListListeners(store::Store& store, const Request& req);
 
 }  // namespace portatlas::api::native
 

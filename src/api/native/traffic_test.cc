@@ -1,8 +1,11 @@
 // The traffic endpoints below HTTP: a real SQLite store and authenticator.
 #include "api/native/traffic.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <rapidjson/document.h>
+
+#include <set>
 
 #include "api/service_stack.h"
 
@@ -87,6 +90,45 @@ TEST_F(TrafficApiTest, BadInputIsRefusedNamingItAndStoresNothing) {
   EXPECT_EQ(Call("GET", "/v1/traffic", "wrong").status, 401);
   Response r = Call("GET", "/v1/traffic", "tok-a");
   EXPECT_NE(r.body.find(R"("records":[])"), std::string::npos) << r.body;
+}
+
+TEST_F(TrafficApiTest, ListenersComeFromAgentsAndOpenScanRecords) {
+  Response r = Call("POST", "/v1/ingest/ports", "tok-a", R"({"host_id":"h1","agent_id":"a1",
+    "host_ip":"198.18.0.7","collected_at":1,"seq":1,"ports":[
+    {"laddr":"0.0.0.0","port":22,"type":"TCP","pid":5,"netns":1},
+    {"laddr":"198.18.0.8","port":53,"type":"UDP","pid":6,"netns":1},
+    {"laddr":"127.0.0.1","port":6379,"type":"TCP","pid":7,"netns":1}]})");
+  ASSERT_EQ(r.status, 200) << r.body;
+  store::ScanTaskRow task;
+  task.project = "projA";
+  task.kind = "connect";
+  ASSERT_TRUE(stack_->store()
+                  .Write([&](store::StoreWriter& w) -> Status {
+                    PA_ASSIGN_OR_RETURN(id, w.CreateScanTask(task));
+                    std::vector<store::ScanRecordRow> records(2);
+                    records[0].ip = *ParseIpAddr("198.18.0.9");
+                    records[0].port = 8443;
+                    records[0].state = "open";
+                    records[1].ip = *ParseIpAddr("198.18.0.9");
+                    records[1].port = 8444;
+                    records[1].state = "closed";
+                    return w.PutScanRecords(id, records, 1);
+                  })
+                  .ok());
+  r = Call("GET", "/v1/listeners", "tok-a");
+  ASSERT_EQ(r.status, 200) << r.body;
+  rapidjson::Document doc;
+  doc.Parse(r.body.c_str());
+  std::set<std::string> got;
+  for (const auto& l : doc["listeners"].GetArray()) {
+    got.insert(fmt::format("{} {} {} {}", l["ip"].GetString(), l["protocol"].GetString(),
+                           l["port"].GetUint(), l["source"].GetString()));
+  }
+  EXPECT_EQ(got, (std::set<std::string>{"198.18.0.7 tcp 22 agent", "198.18.0.8 udp 53 agent",
+                                        "198.18.0.9 tcp 8443 scan"}));
+  r = Call("GET", "/v1/listeners", "tok-b");
+  EXPECT_NE(r.body.find(R"("listeners":[])"), std::string::npos) << r.body;
+  EXPECT_EQ(Call("GET", "/v1/listeners?limit=0", "tok-a").status, 400);
 }
 
 }  // namespace
