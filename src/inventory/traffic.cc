@@ -1,6 +1,9 @@
 #include "inventory/traffic.h"
 
+#include <algorithm>
+#include <array>
 #include <chrono>
+#include <map>
 
 #include "core/log.h"
 
@@ -43,6 +46,52 @@ Result<TrafficApplied> ApplyTrafficBatch(store::Store& store, std::string_view p
   });
   PA_RETURN_IF_ERROR(st);
   return applied;
+}
+
+namespace {
+
+// The open scan services of `ip` in the project, by (proto, port).
+Result<std::map<std::pair<Proto, uint16_t>, std::string>> ScannedServices(
+    store::Store& store, const std::string& project, const IpAddr& ip) {
+  std::map<std::pair<Proto, uint16_t>, std::string> out;
+  store::ProjectPortQuery q;
+  q.project = project;
+  q.search = ip.ToString();  // a substring of the address: filtered exactly below
+  for (q.page = {200, 0};; q.page.offset += 200) {
+    PA_ASSIGN_OR_RETURN(page, store.ListProjectOpenPorts(q));
+    for (const store::ScanRecordRow& r : page.rows) {
+      if (r.ip == ip && !r.service.empty()) out.emplace(std::make_pair(r.proto, r.port), r.service);
+    }
+    if (page.rows.size() < 200) break;
+  }
+  return out;
+}
+
+bool OnlyUnknown(const TrafficRecord& r) {
+  return r.protocols.size() == 1 && r.protocols[0].first == "Unknown";
+}
+
+}  // namespace
+
+Status NameByScans(store::Store& store, const std::string& project,
+                   std::vector<TrafficRecord>* records) {
+  std::map<std::array<uint8_t, 17>, std::map<std::pair<Proto, uint16_t>, std::string>> by_ip;
+  for (TrafficRecord& r : *records) {
+    if (!OnlyUnknown(r)) continue;
+    std::array<uint8_t, 17> key{};
+    key[0] = static_cast<uint8_t>(r.ip.family);
+    std::copy(r.ip.bytes.begin(), r.ip.bytes.end(), key.begin() + 1);
+    auto it = by_ip.find(key);
+    if (it == by_ip.end()) {
+      PA_ASSIGN_OR_RETURN(services, ScannedServices(store, project, r.ip));
+      it = by_ip.emplace(key, std::move(services)).first;
+    }
+    auto service = it->second.find({r.proto, r.port});
+    if (service == it->second.end()) continue;
+    r.protocols = {{service->second, r.protocols[0].second}};
+    std::erase_if(r.unknown, [](const auto& e) { return e.first == "no_payload"; });
+  }
+  return Status::Ok();
 }
 
 Result<int64_t> PruneTraffic(store::Store& store, const TrafficRetention& retention,

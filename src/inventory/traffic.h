@@ -6,8 +6,10 @@
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
+#include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "core/status.h"
 #include "core/traffic_json.h"
@@ -35,6 +37,14 @@ struct TrafficApplied {
 // adds nothing. kInvalidArgument when a record's sources do not merge with the stored ones.
 Result<TrafficApplied> ApplyTrafficBatch(store::Store& store, std::string_view project,
                                          const TrafficBatch& batch, int64_t now_ms);
+
+// For records an exporter reported (whose bytes went to "Unknown" for want of payload), the
+// service a scan task found open on the same address, protocol and port names them: the
+// Unknown bytes move to that service and the no_payload flows are no longer unknown
+// (tcp_not_establish stays: such a flow never reached the service). Records pcap input named
+// are left as they are. Read at query time, so a later scan names older traffic too.
+Status NameByScans(store::Store& store, const std::string& project,
+                   std::vector<TrafficRecord>* records);
 
 // Deletes what `retention` no longer keeps at `now_ms`; returns rows deleted.
 Result<int64_t> PruneTraffic(store::Store& store, const TrafficRetention& retention,

@@ -91,6 +91,47 @@ TEST_F(TrafficTest, RetentionKeepsHoursForThirtyDaysAndDaysForFourHundred) {
   EXPECT_EQ(List(store::TrafficGranularity::kDay).size(), 0u);
 }
 
+TEST_F(TrafficTest, ScansNameWhatExportersCouldNot) {
+  store::ScanTaskRow task;
+  task.project = "p";
+  task.kind = "syn";
+  ASSERT_TRUE(store()
+                  .Write([&](store::StoreWriter& w) -> Status {
+                    PA_ASSIGN_OR_RETURN(id, w.CreateScanTask(task));
+                    std::vector<store::ScanRecordRow> rows(2);
+                    rows[0].ip = *ParseIpAddr("198.18.0.2");
+                    rows[0].port = 443;
+                    rows[0].state = "open";
+                    rows[0].service = "https";
+                    rows[1].ip = *ParseIpAddr("198.18.0.2");
+                    rows[1].port = 8080;
+                    rows[1].state = "closed";
+                    rows[1].service = "http-proxy";
+                    return w.PutScanRecords(id, rows, 1);
+                  })
+                  .ok());
+  auto exported = [](const char* ip, uint16_t port) {
+    TrafficRecord r = Record(kDay0, 100, "198.19.0.1");
+    r.ip = *ParseIpAddr(ip);
+    r.port = port;
+    r.protocols = {{"Unknown", 100}};
+    r.unknown = {{"no_payload", 3}, {"tcp_not_establish", 1}};
+    return r;
+  };
+  std::vector<TrafficRecord> records = {exported("198.18.0.2", 443), exported("198.18.0.21", 443),
+                                        exported("198.18.0.2", 8080),
+                                        Record(kDay0, 5, "198.19.0.1")};
+  ASSERT_TRUE(NameByScans(store(), "p", &records).ok());
+  EXPECT_EQ(records[0].protocols, (NamedCounts{{"https", 100}}));
+  EXPECT_EQ(records[0].unknown, (NamedCounts{{"tcp_not_establish", 1}}));
+  EXPECT_EQ(records[1].protocols, (NamedCounts{{"Unknown", 100}}));  // another address
+  EXPECT_EQ(records[2].protocols, (NamedCounts{{"Unknown", 100}}));  // not open
+  EXPECT_EQ(records[3].protocols, (NamedCounts{{"TLS", 5}}));        // named by nDPI already
+  std::vector<TrafficRecord> other = {exported("198.18.0.2", 443)};
+  ASSERT_TRUE(NameByScans(store(), "q", &other).ok());  // another project's scan does not count
+  EXPECT_EQ(other[0].protocols, (NamedCounts{{"Unknown", 100}}));
+}
+
 TEST_F(TrafficTest, TheRetentionLoopPrunesWhenItStarts) {
   const int64_t long_ago = kDay0 - 500 * kDayMs;  // older than any retention
   TrafficBatch b{"c1", 1, {Record(long_ago, 1, "198.19.0.1")}};

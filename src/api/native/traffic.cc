@@ -48,6 +48,7 @@ Result<Response> ListTraffic(store::Store& store, const Request& req) {
   PA_ASSIGN_OR_RETURN(limit, p.Int("limit", 1, 10000));
   q.limit = static_cast<int>(limit.value_or(1000));
   PA_ASSIGN_OR_RETURN(records, store.ListTraffic(q));
+  PA_RETURN_IF_ERROR(inventory::NameByScans(store, q.project, &records));
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();

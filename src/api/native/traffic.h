@@ -3,7 +3,8 @@
 //                             {"applied": true|false, "duplicate": bool, "records": N}
 //   GET  /v1/traffic?granularity=hour|day&from=MS&to=MS&ip=&protocol=tcp|udp&port=&limit=
 //                             {"granularity", "records": [...]} in (ip, protocol, port, bucket)
-//                             order; from/to bound bucket starts, [from, to).
+//                             order; from/to bound bucket starts, [from, to). Exported
+//                             records' Unknown bytes are named by scans (NameByScans).
 //   GET  /v1/listeners?limit=  the listening endpoints the inventory knows (inventory/
 //                             listeners.h), for the collectors' server-side rule:
 //                             {"listeners": [{"ip", "protocol", "port", "source": "agent"|"scan"}]}
