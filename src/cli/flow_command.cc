@@ -14,9 +14,14 @@ void AddFlowCommand(CLI::App& app) {
       "flow", "Collect NetFlow v5/v9 and IPFIX (or read pcap files) into the traffic view");
   auto* listen =
       cmd->add_option("--listen", o->listen, "udp://ADDR:PORT to receive exports on (repeatable)");
-  cmd->add_option("--pcap", o->pcap_files, "Capture files to read instead (repeatable)")
-      ->check(CLI::ExistingFile)
-      ->excludes(listen);
+  auto* pcap =
+      cmd->add_option("--pcap", o->pcap_files, "Capture files to read instead (repeatable)")
+          ->check(CLI::ExistingFile)
+          ->excludes(listen);
+  cmd->add_option("--interface", o->interface,
+                  "Capture on this interface instead (live, with nDPI; root)")
+      ->excludes(listen)
+      ->excludes(pcap);
   cmd->add_option("--server", o->server, "Server URL to ship to, http://HOST[:PORT][/PREFIX]");
   cmd->add_option("--token", o->token,
                   "Ingest token (better: the PORTATLAS_TOKEN environment variable)")

@@ -182,7 +182,20 @@ Status RunPcap(const CollectorOptions& o, Shared& shared) {
     agg.Add(f, label, f.start_ms);
   });
   PcapStats stats;
-  Status st = ReadPcapFiles(o.pcap_files, builder, &stats);
+  Status st;
+  if (o.interface.empty()) {
+    st = ReadPcapFiles(o.pcap_files, builder, &stats);
+  } else {
+    int64_t last_flush = NowMs();
+    st = CaptureInterface(o.interface, builder, &stats, shared.stop, [&](int64_t now) {
+      if (now - last_flush < shared.flush_interval_ms) return;
+      builder.Expire(now);
+      if (shared.listeners) agg.SetListeners(shared.listeners->Current());
+      shared.outlet.Put(agg.Drain());
+      last_flush = now;
+    });
+    if (stats.dropped > 0) logging::Logger().warn("the kernel dropped {} frames", stats.dropped);
+  }
   builder.Flush();
   shared.outlet.Put(agg.Drain());
   logging::Logger().info(
@@ -200,8 +213,10 @@ int RunCollector(const CollectorOptions& o) {
     logging::Logger().error("{}", st.message());
     return 1;
   };
-  if (o.listen.empty() == o.pcap_files.empty()) {
-    return fail(InvalidArgument("give --listen or --pcap (one of them)"));
+  if (static_cast<int>(!o.listen.empty()) + static_cast<int>(!o.pcap_files.empty()) +
+          static_cast<int>(!o.interface.empty()) !=
+      1) {
+    return fail(InvalidArgument("give --listen, --pcap or --interface (one of them)"));
   }
   if (o.server.empty() && o.output.empty()) {
     return fail(InvalidArgument("give --server (and --token) or --output"));
@@ -220,7 +235,7 @@ int RunCollector(const CollectorOptions& o) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   if (Status st = shared.outlet.Open(o); !st.ok()) return fail(st);
-  if (!o.server.empty() && !o.listen.empty()) {
+  if (!o.server.empty() && o.pcap_files.empty()) {
     // A client of its own (HttpClient is one call at a time; the shipper has the other), owned
     // by the feed's function so that it outlives the feed's thread.
     auto url = net::ParseServerUrl(o.server);
@@ -231,7 +246,18 @@ int RunCollector(const CollectorOptions& o) {
     shared.listeners = std::make_unique<ListenerFeed>(
         [c] { return c->Call("GET", "/v1/listeners", ""); }, o.listeners_interval_ms);
   }
-  if (!o.pcap_files.empty()) {
+  if (!o.interface.empty()) {
+    std::thread waiter([&] {
+      int sig = 0;
+      sigwait(&stop_signals, &sig);
+      logging::Logger().info("signal {}, stopping", sig);
+      shared.stop = true;
+    });
+    Status st = RunPcap(o, shared);
+    if (!shared.stop.load()) pthread_kill(waiter.native_handle(), SIGTERM);
+    waiter.join();
+    if (!st.ok()) return fail(st);
+  } else if (!o.pcap_files.empty()) {
     if (Status st = RunPcap(o, shared); !st.ok()) return fail(st);
   } else {
     std::vector<std::unique_ptr<UdpReceiver>> receivers;

@@ -20,6 +20,7 @@ namespace portatlas::flow {
 struct CollectorOptions {
   std::vector<std::string> listen;      // udp://ADDR:PORT
   std::vector<std::string> pcap_files;  // instead of listening
+  std::string interface;                // or capture live
   std::string server;                   // http://... ; "" with --output only
   std::string token;
   std::string state_dir = "/var/lib/portatlas/flow";

@@ -40,6 +40,12 @@ wait_for() {
 
 internet_down
 internet_up
+# The live path beside tcpdump: portatlas flow --interface on the same router interface.
+ip netns exec "$PA_TB_ROUTER_NS" "$bin" flow --interface tb-scan --output "$work/live.json" \
+  --internet 198.19.0.0/16 --flush-interval 1 2>"$work/live.log" &
+live_pid=$!
+pids+=($live_pid)
+wait_for "$work/live.log" "capturing on" || { check "flow --interface started" "$(cat "$work/live.log")"; exit 1; }
 cap="$work/internet.pcap"
 ip netns exec "$PA_TB_ROUTER_NS" tcpdump -i tb-scan -Z root -U -w "$cap" 'net 198.19.0.0/16' \
   2>"$work/tcpdump.log" &
@@ -55,6 +61,8 @@ until tcpdump -r "$cap" -nn 'tcp port 9' 2>/dev/null | grep -q .; do
 done
 kill -INT "$tcpdump_pid"
 wait "$tcpdump_pid" || true
+kill -TERM "$live_pid"
+wait "$live_pid" || true
 check "the capture holds the conversations" \
   "$(tcpdump -r "$cap" -nn 2>/dev/null | wc -l | awk '$1 < 150 { print "only " $1 " packets" }')"
 
@@ -181,6 +189,17 @@ for d in in out; do
   awk -v d="$d" '{ if (d == "in") $4 = ""; print }' "$work/nf9.$d" >"$work/nf9.$d.noflows"
   check "--pcap: $d packets and bytes per server port equal the NetFlow path's" \
     "$(diff "$work/nf9.$d.noflows" "$work/pcap.$d")"
+done
+
+# --interface saw the same packets as tcpdump did: the same names and totals as --pcap.
+jq -r '"\(.protocol) \(.ip) \(.port) \(.protocols | keys | join("+")) \(.unknown | keys | join("+"))"' \
+  "$work/live.json" | sort -u >"$work/live.names"
+cut -d' ' -f1-5 "$work/pcap.names" | sort -u >"$work/pcap.names5"
+check "--interface names what --pcap names" "$(diff "$work/pcap.names5" "$work/live.names")"
+for d in in out; do
+  ours_lines "$work/live.json" "$d" >"$work/live.$d"
+  check "--interface: $d flows, packets and bytes per server port equal --pcap's" \
+    "$(diff <(ours_lines "$work/pcap.json" "$d") "$work/live.$d")"
 done
 
 harness_tally
