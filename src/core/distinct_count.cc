@@ -4,18 +4,10 @@
 #include <bit>
 #include <cmath>
 
+#include "core/hash.h"
+
 namespace portatlas {
 namespace {
-
-// splitmix64's finaliser: every input bit reaches every output bit.
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xbf58476d1ce4e5b9ull;
-  x ^= x >> 27;
-  x *= 0x94d049bb133111ebull;
-  x ^= x >> 31;
-  return x;
-}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -47,7 +39,7 @@ uint64_t DistinctCount::HashAddr(const IpAddr& addr) {
     hi = (hi << 8) | addr.bytes[static_cast<size_t>(i)];
     lo = (lo << 8) | addr.bytes[static_cast<size_t>(i + 8)];
   }
-  return Mix(Mix(hi ^ static_cast<uint64_t>(addr.family)) ^ lo);
+  return Mix64(Mix64(hi ^ static_cast<uint64_t>(addr.family)) ^ lo);
 }
 
 void DistinctCount::AddHash(uint64_t hash) {

@@ -2,33 +2,14 @@
 
 #include <rapidjson/document.h>
 
-#include <chrono>
-
 #include "core/log.h"
 
 namespace portatlas::flow {
 
 ListenerFeed::ListenerFeed(Get get, int64_t interval_ms)
-    : get_(std::move(get)), interval_ms_(interval_ms), current_(std::make_shared<ListenerSet>()) {
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      FetchOnce();
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; });
-    }
-  });
-}
-
-ListenerFeed::~ListenerFeed() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
-  }
-  cv_.notify_all();
-  thread_.join();
-}
+    : get_(std::move(get)),
+      current_(std::make_shared<ListenerSet>()),
+      task_([this] { FetchOnce(); }, interval_ms) {}
 
 std::shared_ptr<const ListenerSet> ListenerFeed::Current() const {
   std::lock_guard<std::mutex> lock(mu_);

@@ -5,14 +5,13 @@
 #ifndef PORTATLAS_FLOW_LISTENER_FEED_H_
 #define PORTATLAS_FLOW_LISTENER_FEED_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <string_view>
-#include <thread>
 
+#include "core/periodic.h"
 #include "core/status.h"
 #include "flow/classify.h"
 #include "net/http_client.h"
@@ -23,7 +22,6 @@ class ListenerFeed {
  public:
   using Get = std::function<net::HttpReply()>;
   ListenerFeed(Get get, int64_t interval_ms);
-  ~ListenerFeed();
   ListenerFeed(const ListenerFeed&) = delete;
   ListenerFeed& operator=(const ListenerFeed&) = delete;
 
@@ -39,13 +37,10 @@ class ListenerFeed {
   void FetchOnce();
 
   Get get_;
-  int64_t interval_ms_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   std::shared_ptr<const ListenerSet> current_;
   uint64_t fetches_ = 0;
-  bool stopping_ = false;
-  std::thread thread_;  // last
+  PeriodicTask task_;  // last: started after everything it reads
 };
 
 }  // namespace portatlas::flow

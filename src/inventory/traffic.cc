@@ -111,33 +111,18 @@ Result<int64_t> PruneTraffic(store::Store& store, const TrafficRetention& retent
 
 TrafficRetentionLoop::TrafficRetentionLoop(store::Store& store, TrafficRetention retention,
                                            int64_t every_ms)
-    : store_(store), retention_(retention), every_ms_(every_ms) {
-  thread_ = std::thread([this] {
-    std::unique_lock<std::mutex> lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-      auto n = PruneTraffic(store_, retention_, now);
-      if (!n) {
-        logging::Logger().warn("traffic retention: {}", n.error().message());
-      } else if (*n > 0) {
-        logging::Logger().info("traffic retention: {} old rows deleted", *n);
-      }
-      lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(every_ms_), [this] { return stopping_; });
-    }
-  });
-}
+    : store_(store), retention_(retention), task_([this] { PruneOnce(); }, every_ms) {}
 
-TrafficRetentionLoop::~TrafficRetentionLoop() {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    stopping_ = true;
+void TrafficRetentionLoop::PruneOnce() {
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto n = PruneTraffic(store_, retention_, now);
+  if (!n) {
+    logging::Logger().warn("traffic retention: {}", n.error().message());
+  } else if (*n > 0) {
+    logging::Logger().info("traffic retention: {} old rows deleted", *n);
   }
-  cv_.notify_all();
-  thread_.join();
 }
 
 }  // namespace portatlas::inventory

@@ -3,14 +3,12 @@
 #ifndef PORTATLAS_INVENTORY_TRAFFIC_H_
 #define PORTATLAS_INVENTORY_TRAFFIC_H_
 
-#include <condition_variable>
 #include <cstdint>
-#include <mutex>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "core/periodic.h"
 #include "core/status.h"
 #include "core/traffic_json.h"
 #include "store/store.h"
@@ -56,18 +54,13 @@ class TrafficRetentionLoop {
  public:
   TrafficRetentionLoop(store::Store& store, TrafficRetention retention,
                        int64_t every_ms = 3'600'000);
-  ~TrafficRetentionLoop();
-  TrafficRetentionLoop(const TrafficRetentionLoop&) = delete;
-  TrafficRetentionLoop& operator=(const TrafficRetentionLoop&) = delete;
 
  private:
+  void PruneOnce();
+
   store::Store& store_;
   TrafficRetention retention_;
-  int64_t every_ms_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stopping_ = false;
-  std::thread thread_;  // last: started after everything it reads
+  PeriodicTask task_;  // last
 };
 
 }  // namespace portatlas::inventory

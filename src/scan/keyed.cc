@@ -8,21 +8,9 @@
 #include <cstring>
 
 #include "core/check.h"
+#include "core/hash.h"
 
 namespace portatlas::scan {
-namespace {
-
-// splitmix64's finaliser: a fast full-avalanche mix of 64 bits.
-uint64_t Mix(uint64_t x) {
-  x ^= x >> 30;
-  x *= 0xBF58476D1CE4E5B9ULL;
-  x ^= x >> 27;
-  x *= 0x94D049BB133111EBULL;
-  x ^= x >> 31;
-  return x;
-}
-
-}  // namespace
 
 ProbeKey::ProbeKey(uint64_t seed) : seed_(seed) {
   uint8_t in[24] = "portatlas-probe-key";
@@ -33,7 +21,7 @@ ProbeKey::ProbeKey(uint64_t seed) : seed_(seed) {
   for (size_t i = 0; i < 4; ++i) {
     uint64_t k = 0;
     std::memcpy(&k, digest + 16 + 4 * i, 4);
-    round_keys_[i] = Mix(k ^ (seed + i));
+    round_keys_[i] = Mix64(k ^ (seed + i));
   }
 }
 
@@ -86,7 +74,7 @@ uint64_t Permutation::Feistel(uint64_t x) const {
   uint64_t left = x >> half_bits_;
   uint64_t right = x & half_mask_;
   for (uint64_t k : keys_) {
-    const uint64_t next = left ^ (Mix(right ^ k) & half_mask_);
+    const uint64_t next = left ^ (Mix64(right ^ k) & half_mask_);
     left = right;
     right = next;
   }
