@@ -206,6 +206,39 @@ Status RunPcap(const CollectorOptions& o, Shared& shared) {
   return st;
 }
 
+// A client of its own (HttpClient is one call at a time; the shipper has the other), owned by
+// the feed's function so that it outlives the feed's thread.
+Status StartListenerFeed(const CollectorOptions& o, Shared& shared) {
+  PA_ASSIGN_OR_RETURN(url, net::ParseServerUrl(o.server));
+  PA_ASSIGN_OR_RETURN(client, net::HttpClient::Create(url, o.token));
+  std::shared_ptr<net::HttpClient> c = std::move(client);
+  shared.listeners = std::make_unique<ListenerFeed>(
+      [c] { return c->Call("GET", "/v1/listeners", ""); }, o.listeners_interval_ms);
+  return Status::Ok();
+}
+
+// One receiving thread per --listen until a stop signal.
+Status RunReceivers(const CollectorOptions& o, Shared& shared, const sigset_t& stop_signals) {
+  std::vector<std::unique_ptr<UdpReceiver>> receivers;
+  for (const std::string& l : o.listen) {
+    PA_ASSIGN_OR_RETURN(at, ParseListenAddress(l));
+    PA_ASSIGN_OR_RETURN(rx, UdpReceiver::Open(at, o.rcvbuf_bytes));
+    logging::Logger().info("collecting on udp {}:{} (receive buffer {} bytes)", at.ip.ToString(),
+                           rx->port(), rx->rcvbuf_bytes());
+    receivers.push_back(std::move(rx));
+  }
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < receivers.size(); ++i) {
+    threads.emplace_back([&, i] { ReceiveLoop(shared, *receivers[i], o.listen[i]); });
+  }
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  logging::Logger().info("signal {}, stopping", sig);
+  shared.stop = true;
+  for (std::thread& t : threads) t.join();
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunCollector(const CollectorOptions& o) {
@@ -236,15 +269,7 @@ int RunCollector(const CollectorOptions& o) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   if (Status st = shared.outlet.Open(o); !st.ok()) return fail(st);
   if (!o.server.empty() && o.pcap_files.empty()) {
-    // A client of its own (HttpClient is one call at a time; the shipper has the other), owned
-    // by the feed's function so that it outlives the feed's thread.
-    auto url = net::ParseServerUrl(o.server);
-    if (!url) return fail(url.error());
-    auto client = net::HttpClient::Create(*url, o.token);
-    if (!client) return fail(client.error());
-    std::shared_ptr<net::HttpClient> c = std::move(*client);
-    shared.listeners = std::make_unique<ListenerFeed>(
-        [c] { return c->Call("GET", "/v1/listeners", ""); }, o.listeners_interval_ms);
+    if (Status st = StartListenerFeed(o, shared); !st.ok()) return fail(st);
   }
   if (!o.interface.empty()) {
     std::thread waiter([&] {
@@ -259,26 +284,8 @@ int RunCollector(const CollectorOptions& o) {
     if (!st.ok()) return fail(st);
   } else if (!o.pcap_files.empty()) {
     if (Status st = RunPcap(o, shared); !st.ok()) return fail(st);
-  } else {
-    std::vector<std::unique_ptr<UdpReceiver>> receivers;
-    for (const std::string& l : o.listen) {
-      auto at = ParseListenAddress(l);
-      if (!at) return fail(at.error());
-      auto rx = UdpReceiver::Open(*at, o.rcvbuf_bytes);
-      if (!rx) return fail(rx.error());
-      logging::Logger().info("collecting on udp {}:{} (receive buffer {} bytes)", at->ip.ToString(),
-                             (*rx)->port(), (*rx)->rcvbuf_bytes());
-      receivers.push_back(std::move(*rx));
-    }
-    std::vector<std::thread> threads;
-    for (size_t i = 0; i < receivers.size(); ++i) {
-      threads.emplace_back([&, i] { ReceiveLoop(shared, *receivers[i], o.listen[i]); });
-    }
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    logging::Logger().info("signal {}, stopping", sig);
-    shared.stop = true;
-    for (std::thread& t : threads) t.join();
+  } else if (Status st = RunReceivers(o, shared, stop_signals); !st.ok()) {
+    return fail(st);
   }
   if (TrafficShipper* s = shared.outlet.shipper()) {
     const bool idle = s->WaitIdle(o.drain_timeout_ms);
