@@ -1,9 +1,14 @@
 #include "cli/flow_command.h"
 
 #include <memory>
+#include <set>
+#include <string>
 
 #include "cli/exit_code.h"
+#include "cli/flow_config.h"
 #include "cli/log_flags.h"
+#include "core/file.h"
+#include "core/log.h"
 #include "flow/collector.h"
 
 namespace portatlas::cli {
@@ -48,10 +53,25 @@ void AddFlowCommand(CLI::App& app) {
                   "At exit, seconds to wait for the server to acknowledge the last batches")
       ->check(CLI::Range(0, 3600))
       ->capture_default_str();
-  cmd->callback([o, flush_s, drain_s]() {
+  auto config = std::make_shared<std::string>();
+  cmd->add_option("--config", *config, "TOML config file (flags override it; docs/traffic.md)");
+  cmd->callback([o, flush_s, drain_s, config, cmd]() {
     StartLogging("flow", true);
     o->flush_interval_ms = *flush_s * 1000;
     o->drain_timeout_ms = *drain_s * 1000;
+    if (!config->empty()) {
+      std::set<std::string> given;
+      for (const CLI::Option* opt : cmd->get_options()) {
+        if (opt->count() > 0) given.insert(opt->get_name().substr(2));  // "--listen" -> "listen"
+      }
+      auto text = ReadFileCapped(*config, 1 << 20);
+      Status st = text ? ApplyFlowConfig(*text, *config, given, o.get()) : text.error();
+      if (!st.ok()) {
+        logging::Logger().error("{}", st.message());
+        ExitCode() = 2;
+        return;
+      }
+    }
     ExitCode() = flow::RunCollector(*o);
   });
 }
