@@ -32,6 +32,17 @@ class Stmt {
   Result<bool> Step();
   // Runs to completion, ignoring rows.
   Status Run();
+  // Steps through every remaining row, calling `fn(*this)` (which returns Status) on each;
+  // stops at the first error, the step's or fn's.
+  template <typename Fn>
+  Status ForEachRow(Fn&& fn) {
+    for (;;) {
+      auto row = Step();
+      if (!row) return row.error();
+      if (!*row) return Status::Ok();
+      if (Status st = fn(*this); !st.ok()) return st;
+    }
+  }
   // Resets for reuse and clears bindings.
   void Reset();
 

@@ -54,13 +54,11 @@ Result<int64_t> CountOf(Stmt& s) {
 
 // Appends every remaining row of `s` read as a record.
 Status ReadRecords(Stmt& s, int64_t task_id, std::vector<ScanRecordRow>* out) {
-  for (;;) {
-    auto row = s.Step();
-    if (!row) return row.error();
-    if (!*row) return Status::Ok();
-    PA_ASSIGN_OR_RETURN(r, ReadScanRecord(s, task_id));
+  return s.ForEachRow([&](const Stmt& row) -> Status {
+    PA_ASSIGN_OR_RETURN(r, ReadScanRecord(row, task_id));
     out->push_back(std::move(r));
-  }
+    return Status::Ok();
+  });
 }
 
 }  // namespace
@@ -107,12 +105,10 @@ Result<QueryResult<ScanTaskRow>> SqliteStore::FindScanTasks(const ScanTaskQuery&
                                kScanTaskColumns, where)));
   const int next = bind(*s);
   s->Bind(next, q.page.limit).Bind(next + 1, q.page.offset);
-  for (;;) {
-    auto row = s->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.rows.push_back(ReadScanTask(*s));
-  }
+  PA_RETURN_IF_ERROR(s->ForEachRow([&](const Stmt& row) {
+    out.rows.push_back(ReadScanTask(row));
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -187,14 +183,12 @@ Result<QueryResult<ScanHostRow>> SqliteStore::ListScanHosts(const ScanPortQuery&
                    filter.where + " GROUP BY ip_key ORDER BY ip_key LIMIT ? OFFSET ?"));
   const int next = filter.Bind(*s);
   s->Bind(next, q.page.limit).Bind(next + 1, q.page.offset);
-  for (;;) {
-    auto row = s->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    auto ip = IpFromSortKey(s->BlobView(0));
+  PA_RETURN_IF_ERROR(s->ForEachRow([&](const Stmt& row) -> Status {
+    auto ip = IpFromSortKey(row.BlobView(0));
     if (!ip) return InternalError(fmt::format("scan_records of task {}: damaged key", q.task_id));
-    out.rows.push_back(ScanHostRow{*ip, s->Int(1), s->Int(2)});
-  }
+    out.rows.push_back(ScanHostRow{*ip, row.Int(1), row.Int(2)});
+    return Status::Ok();
+  }));
   return out;
 }
 

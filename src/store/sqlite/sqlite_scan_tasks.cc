@@ -212,12 +212,10 @@ Result<QueryResult<ScanTaskRow>> SqliteStore::ListScanTasks(std::string_view pro
              "SELECT {} FROM scan_tasks WHERE project = ? ORDER BY id DESC LIMIT ? OFFSET ?",
              kScanTaskColumns)));
   s->Bind(1, project).Bind(2, page.limit).Bind(3, page.offset);
-  for (;;) {
-    auto row = s->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    out.rows.push_back(ReadScanTask(*s));
-  }
+  PA_RETURN_IF_ERROR(s->ForEachRow([&](const Stmt& row) {
+    out.rows.push_back(ReadScanTask(row));
+    return Status::Ok();
+  }));
   return out;
 }
 
@@ -236,13 +234,11 @@ Result<QueryResult<ScanRecordRow>> SqliteStore::ListScanRecords(std::string_view
                                                "ORDER BY ip_key, proto, port LIMIT ? OFFSET ?",
                                                kScanRecordColumns)));
   s->Bind(1, task_id).Bind(2, page.limit).Bind(3, page.offset);
-  for (;;) {
-    auto row = s->Step();
-    if (!row) return row.error();
-    if (!*row) break;
-    PA_ASSIGN_OR_RETURN(r, ReadScanRecord(*s, task_id));
+  PA_RETURN_IF_ERROR(s->ForEachRow([&](const Stmt& row) -> Status {
+    PA_ASSIGN_OR_RETURN(r, ReadScanRecord(row, task_id));
     out.rows.push_back(std::move(r));
-  }
+    return Status::Ok();
+  }));
   return out;
 }
 

@@ -138,21 +138,11 @@ Result<std::vector<TrafficRecord>> SelectTrafficRange(SqliteDb& db, const Traffi
   if (q.port) s->Bind(i++, int64_t{*q.port});
   s->Bind(i, int64_t{std::max(q.limit, 0)});
   std::vector<TrafficRecord> out;
-  Status st;
-  for (;;) {
-    auto row = s->Step();
-    if (!row) {
-      st = row.error();
-      break;
-    }
-    if (!*row) break;
-    auto r = ReadTraffic(*s);
-    if (!r) {
-      st = r.error();
-      break;
-    }
-    out.push_back(std::move(*r));
-  }
+  Status st = s->ForEachRow([&](const Stmt& row) -> Status {
+    PA_ASSIGN_OR_RETURN(r, ReadTraffic(row));
+    out.push_back(std::move(r));
+    return Status::Ok();
+  });
   s->Reset();
   PA_RETURN_IF_ERROR(st);
   return out;
